@@ -1,0 +1,62 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "gizmolua",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gizmolua", targets: ["gizmolua"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "CGizmoLua", dependencies: ["CLua"]),
+        .target(
+            name: "GizmoLua",
+            dependencies: [
+                "CLua", "CGizmoLua",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/gizmo.lua")]
+        ),
+        .target(
+            name: "GizmoServer",
+            dependencies: [
+                "GizmoLua",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("Resources/gizmo.js"),
+                .embedInCode("Resources/gizmo.css"),
+                .embedInCode("Resources/index.html"),
+            ]
+        ),
+        .executableTarget(
+            name: "gizmolua",
+            dependencies: [
+                "GizmoServer", "GizmoLua",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "CLua"]),
+        .testTarget(
+            name: "GizmoServerTests",
+            dependencies: [
+                "GizmoServer", "GizmoLua",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

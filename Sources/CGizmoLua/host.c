@@ -1,0 +1,241 @@
+#include "gizmolua.h"
+
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How often (in VM instructions) the count hook looks at the clock. */
+#define GZ_HOOK_COUNT 1000
+
+typedef struct gz_host {
+    size_t used;
+    size_t limit;
+    int enforce;           /* the budget applies only while Lua code runs */
+    int memory_exceeded;   /* an allocation was refused in this turn */
+    int cpu_exceeded;      /* the deadline passed in this turn */
+    double cpu_seconds;    /* the turn's limit, for the message */
+    uint64_t deadline_ns;  /* 0: no turn running */
+    int refs;              /* live registry references made by gz_ref */
+    lua_State *main;
+    void *context;
+} gz_host;
+
+static gz_dispatch_fn gz_dispatch = NULL;
+
+void gz_set_dispatch(gz_dispatch_fn dispatch) { gz_dispatch = dispatch; }
+
+static gz_host *host_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (gz_host *)ud;
+}
+
+static uint64_t monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- memory ---------------------------------------------------------- */
+
+static void *gz_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    gz_host *h = (gz_host *)ud;
+    size_t old = ptr ? osize : 0; /* without ptr, osize is an object type */
+    if (nsize == 0) {
+        free(ptr);
+        h->used -= old;
+        return NULL;
+    }
+    if (nsize > old && h->enforce && h->limit && h->used + (nsize - old) > h->limit) {
+        h->memory_exceeded = 1;
+        return NULL; /* Lua collects garbage and tries once more, then raises */
+    }
+    void *block = realloc(ptr, nsize);
+    if (block) h->used = h->used - old + nsize;
+    return block;
+}
+
+/* ---- CPU deadline ---------------------------------------------------- */
+
+static void gz_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    gz_host *h = host_of(L);
+    if (h->deadline_ns == 0 || monotonic_ns() < h->deadline_ns) return;
+    h->cpu_exceeded = 1;
+    if (L == h->main) return; /* the runtime itself finishes its turn */
+    /* Fire on every instruction from now on, so that a pcall in the script
+     * that catches this error is stopped again at its next instruction. */
+    lua_sethook(L, gz_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, 0);
+    lua_pushfstring(L, "CPU limit: stopped after %f s of running without a pause "
+                       "(the limit for one turn)", (lua_Number)h->cpu_seconds);
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+/* ---- states ---------------------------------------------------------- */
+
+static int open_libs(lua_State *L) {
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},       {LUA_COLIBNAME, luaopen_coroutine},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
+        {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},
+        {LUA_OSLIBNAME, luaopen_os},     {LUA_DBLIBNAME, luaopen_debug},
+        {NULL, NULL}};
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+lua_State *gz_newstate(size_t memory_limit, void *context) {
+    gz_host *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->limit = memory_limit;
+    h->context = context;
+    lua_State *L = lua_newstate(gz_alloc, h);
+    if (!L) {
+        free(h);
+        return NULL;
+    }
+    h->main = L;
+    lua_pushcfunction(L, open_libs);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        gz_close(L);
+        return NULL;
+    }
+    lua_sethook(L, gz_hook, LUA_MASKCOUNT, GZ_HOOK_COUNT);
+    return L;
+}
+
+void gz_close(lua_State *L) {
+    gz_host *h = host_of(L);
+    lua_close(L);
+    free(h);
+}
+
+void *gz_context(lua_State *L) { return host_of(L)->context; }
+
+/* ---- the trampoline -------------------------------------------------- */
+
+static int gz_trampoline(lua_State *L) {
+    gz_host *h = host_of(L);
+    int fn = (int)lua_tointeger(L, lua_upvalueindex(1));
+    int n = 0;
+    int enforce = h->enforce;
+    h->enforce = 0; /* Swift's pushes must never fail with a longjmp */
+    int outcome = gz_dispatch ? gz_dispatch(L, fn, &n) : GZ_RAISE;
+    if (!gz_dispatch) lua_pushliteral(L, "gizmo: no host installed");
+    h->enforce = enforce;
+    switch (outcome) {
+    case GZ_RETURN: return n;
+    case GZ_YIELD: return lua_yield(L, n);
+    default:
+        if (lua_type(L, -1) == LUA_TSTRING) { /* say where the script called it */
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+}
+
+void gz_push_function(lua_State *L, int fn) {
+    lua_pushinteger(L, fn);
+    lua_pushcclosure(L, gz_trampoline, 1);
+}
+
+static int gz_traceback(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
+    gz_host *h = host_of(L);
+    int base = lua_gettop(L) - nargs; /* the function's slot */
+    lua_pushcfunction(L, gz_traceback);
+    lua_insert(L, base);
+    h->cpu_exceeded = 0;
+    h->memory_exceeded = 0;
+    h->cpu_seconds = cpu_seconds;
+    h->deadline_ns = cpu_seconds > 0 ? monotonic_ns() + (uint64_t)(cpu_seconds * 1e9) : 0;
+    int enforce = h->enforce;
+    h->enforce = 1;
+    int status = lua_pcall(L, nargs, nresults, base);
+    h->enforce = enforce;
+    h->deadline_ns = 0;
+    lua_remove(L, base);
+    return status;
+}
+
+/* ---- loading --------------------------------------------------------- */
+
+int gz_load_text(lua_State *L, const char *source, size_t length, const char *chunkname) {
+    return luaL_loadbufferx(L, source, length, chunkname, "t");
+}
+
+int gz_load_binary(lua_State *L, const char *bytes, size_t length, const char *chunkname) {
+    return luaL_loadbufferx(L, bytes, length, chunkname, "b");
+}
+
+typedef struct {
+    char *data;
+    size_t length, capacity;
+} dump_buffer;
+
+static int dump_writer(lua_State *L, const void *p, size_t size, void *ud) {
+    (void)L;
+    dump_buffer *b = ud;
+    if (b->length + size > b->capacity) {
+        size_t capacity = (b->capacity ? b->capacity * 2 : 4096);
+        while (capacity < b->length + size) capacity *= 2;
+        char *data = realloc(b->data, capacity);
+        if (!data) return 1;
+        b->data = data;
+        b->capacity = capacity;
+    }
+    memcpy(b->data + b->length, p, size);
+    b->length += size;
+    return 0;
+}
+
+int gz_dump(lua_State *L, char **out, size_t *length) {
+    dump_buffer b = {NULL, 0, 0};
+    int status = lua_dump(L, dump_writer, &b, 0);
+    if (status != 0) {
+        free(b.data);
+        return status;
+    }
+    *out = b.data;
+    *length = b.length;
+    return 0;
+}
+
+/* ---- accounting ------------------------------------------------------ */
+
+size_t gz_memory_used(lua_State *L) { return host_of(L)->used; }
+size_t gz_memory_limit(lua_State *L) { return host_of(L)->limit; }
+void gz_set_memory_limit(lua_State *L, size_t limit) { host_of(L)->limit = limit; }
+int gz_cpu_exceeded(lua_State *L) { return host_of(L)->cpu_exceeded; }
+int gz_memory_exceeded(lua_State *L) { return host_of(L)->memory_exceeded; }
+
+int gz_ref(lua_State *L) {
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (ref != LUA_REFNIL && ref != LUA_NOREF) host_of(L)->refs++;
+    return ref;
+}
+
+void gz_unref(lua_State *L, int ref) {
+    if (ref == LUA_REFNIL || ref == LUA_NOREF) return;
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    host_of(L)->refs--;
+}
+
+int gz_ref_count(lua_State *L) { return host_of(L)->refs; }

@@ -1,0 +1,83 @@
+#ifndef GIZMOLUA_H
+#define GIZMOLUA_H
+
+/*
+ * The little C that must be C: everything that may longjmp (lua_error,
+ * lua_yield) happens here, never inside a Swift frame.
+ *
+ * - A counting allocator enforces a per-state memory budget, but only while
+ *   Lua code runs (inside gz_pcall, outside a Swift callback), so an API call
+ *   made from Swift never fails with a memory error.
+ * - A count hook enforces a CPU deadline per turn. Past the deadline it raises
+ *   in every coroutine (never in the main thread, which runs the trusted
+ *   gizmo runtime) and re-arms itself to fire on every instruction, so a
+ *   script's own pcall cannot swallow the stop.
+ * - Swift functions are called through one trampoline: Swift answers
+ *   return / raise / yield, and only then C raises or yields.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+#include <lauxlib.h>
+
+typedef enum {
+    GZ_RETURN = 0, /* return `*nresults` values from the top of the stack */
+    GZ_RAISE = 1,  /* raise the value on top of the stack */
+    GZ_YIELD = 2   /* yield `*nresults` values from the top of the stack */
+} gz_outcome;
+
+/* Called by the trampoline for the Swift function numbered `fn`. */
+typedef int (*gz_dispatch_fn)(lua_State *L, int fn, int *nresults);
+
+/* Install the Swift side of the trampoline (once per process). */
+void gz_set_dispatch(gz_dispatch_fn dispatch);
+
+/* A new state with the base, coroutine, table, string, math, utf8, os and
+ * debug libraries, a memory budget in bytes (0 = none) and a context pointer
+ * for the host. NULL when the state could not be made. */
+lua_State *gz_newstate(size_t memory_limit, void *context);
+void gz_close(lua_State *L);
+void *gz_context(lua_State *L);
+
+/* Push the trampoline for Swift function `fn`. */
+void gz_push_function(lua_State *L, int fn);
+
+/* lua_pcall with a traceback message handler, the memory budget enforced and
+ * a CPU deadline of `cpu_seconds` (<= 0: none) for this turn. */
+int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds);
+
+/* Compile `source` (text only) and push the chunk; on failure push the
+ * message. Returns the lua_load status. */
+int gz_load_text(lua_State *L, const char *source, size_t length, const char *chunkname);
+/* Load precompiled bytecode made by gz_dump (binary only). */
+int gz_load_binary(lua_State *L, const char *bytes, size_t length, const char *chunkname);
+/* Dump the function on top of the stack (stripped); the caller frees *out. */
+int gz_dump(lua_State *L, char **out, size_t *length);
+
+/* Accounting. */
+size_t gz_memory_used(lua_State *L);
+size_t gz_memory_limit(lua_State *L);
+void gz_set_memory_limit(lua_State *L, size_t limit);
+/* Did the last gz_pcall hit the CPU deadline / memory budget? */
+int gz_cpu_exceeded(lua_State *L);
+int gz_memory_exceeded(lua_State *L);
+
+/* Registry references, counted per state. */
+int gz_ref(lua_State *L);            /* pops the value; returns a ref (never LUA_NOREF for non-nil) */
+void gz_unref(lua_State *L, int ref);
+int gz_ref_count(lua_State *L);
+
+/* Open the `gizmo.json` codec and the native host functions into the table
+ * on top of the stack: json_encode, json_decode, json_null, ref, unref,
+ * deref, ref_count, getenv, environ, memory; json_null, json_array_mark. */
+void gz_open_native(lua_State *L);
+
+/* Macros of the Lua API, as functions Swift can call. */
+static inline void gz_pop(lua_State *L, int n) { lua_settop(L, -(n)-1); }
+static inline int gz_push_ref(lua_State *L, int ref) { return lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
+static inline void gz_new_table(lua_State *L) { lua_createtable(L, 0, 0); }
+/* A full collection (finalizers run protected, so this never raises). */
+static inline void gz_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
+
+#endif

@@ -1,0 +1,877 @@
+-- The gizmo library and the session runtime, loaded once into every session's
+-- Lua state (precompiled once per process). The host calls this chunk with
+-- its native functions and options; it returns the `gizmo` module and the
+-- runtime's single entry point, `turn`.
+--
+-- Every piece of script code runs in a coroutine that this runtime drives:
+-- the script's main chunk, each handler, each timer. A coroutine waits by
+-- yielding (WAIT, kind, id); the driver files it under what it waits for and
+-- resumes it when that arrives (OpenResty's model). All commands queued in
+-- one turn leave as one frame.
+
+local host, options = ...
+
+local json_encode, json_decode, json_null = host.json_encode, host.json_decode, host.json_null
+local traceback = debug.traceback
+local co_create, co_resume, co_status, co_running, co_yield =
+    coroutine.create, coroutine.resume, coroutine.status, coroutine.running, coroutine.yield
+local type, tostring, pairs, ipairs, next, select, rawequal, rawget, rawset, setmetatable, getmetatable, error, pcall =
+    type, tostring, pairs, ipairs, next, select, rawequal, rawget, rawset, setmetatable, getmetatable, error, pcall
+local concat, unpack, pack = table.concat, table.unpack, table.pack
+local floor = math.floor
+
+local WAIT = "gizmo.wait\0" -- host.sleep yields the same marker
+local GET_TIMEOUT = options.get_timeout or 10
+local MAX_MESSAGE = options.max_message or 1048576
+
+---@class gizmo
+local gz = {}
+
+-- ---------------------------------------------------------------------------
+-- The turn's command queue
+
+local queue, queued = {}, 0
+local dropped, ndropped = {}, 0 -- kept page results whose Lua proxies died
+
+local function emit(command)
+    queued = queued + 1
+    queue[queued] = command
+end
+
+local function flush()
+    for i = 1, ndropped do
+        emit({ op = "drop", ref = dropped[i] })
+        dropped[i] = nil
+    end
+    ndropped = 0
+    if queued == 0 then return nil end
+    local frame = json_encode(queue)
+    queue, queued = {}, 0
+    return frame
+end
+
+local function log(level, message)
+    host.log(level, message)
+end
+
+local boot_error -- the first error of the main chunk, for `gizmolua run`
+
+local function report(message, trace)
+    emit({ op = "error", msg = message, trace = trace })
+    log("error", trace and (message .. "\n" .. trace) or message)
+    if boot_error == false then boot_error = message end
+end
+
+-- Error objects that are not strings are described without running their
+-- metamethods in the runtime's own (unlimited) thread.
+local function describe(value)
+    local kind = type(value)
+    if kind == "string" then return value end
+    if kind == "number" or kind == "nil" or kind == "boolean" then return tostring(value) end
+    local ok, text = co_resume(co_create(tostring), value)
+    if ok and type(text) == "string" then return text end
+    return "(error object is a " .. kind .. " value)"
+end
+
+-- ---------------------------------------------------------------------------
+-- Coroutines: every piece of script code runs in one
+
+local managed = setmetatable({}, { __mode = "k" })
+local sleepers = {} -- timer id -> coroutine
+local waiting = {}  -- get request id -> { co = , timer = }
+local get_timers = {} -- timer id -> get request id
+
+local function memory_message(message)
+    local used, limit = host.memory()
+    if limit > 0 and message:find("not enough memory", 1, true) then
+        return message .. string.format(" (the session's memory budget is %d MiB; %.1f MiB in use)",
+            limit // 1048576, used / 1048576)
+    end
+    return message
+end
+
+local function step(co, ...)
+    local ok, marker, kind, id, timer = co_resume(co, ...)
+    if not ok then
+        managed[co] = nil
+        local message = memory_message(describe(marker))
+        report(message, traceback(co))
+        return
+    end
+    if co_status(co) == "dead" then
+        managed[co] = nil
+        return
+    end
+    if marker ~= WAIT then
+        managed[co] = nil
+        report("a handler called coroutine.yield; use gz.sleep or gz.get to wait", traceback(co))
+        return
+    end
+    if kind == "sleep" then
+        sleepers[id] = co
+    else -- "get"
+        waiting[id] = { co = co, timer = timer }
+        get_timers[timer] = id
+    end
+end
+
+local function spawn(fn, ...)
+    local co = co_create(fn)
+    managed[co] = true
+    step(co, ...)
+end
+
+local function must_wait(name)
+    local co, main = co_running()
+    if main or not managed[co] then
+        error(name .. " can only wait in a handler, a timer or the script's main code, " ..
+            "not inside a coroutine of your own", 3)
+    end
+end
+
+-- ---------------------------------------------------------------------------
+-- Callbacks: ids the page uses to call into Lua
+--
+-- A DOM listener belongs to its component (collected with it); a Lua function
+-- passed into the page is a counted registry reference, held until the
+-- session ends.
+
+local next_callback = 0
+local listener_owner = setmetatable({}, { __mode = "v" }) -- callback id -> component
+local function_refs = {} -- callback id -> registry ref
+
+local function new_callback_id()
+    next_callback = next_callback + 1
+    return next_callback
+end
+
+local function function_callback(fn)
+    local id = new_callback_id()
+    function_refs[id] = host.ref(fn)
+    return id
+end
+
+local function find_callback(id)
+    local owner = listener_owner[id]
+    if owner then return owner._handlers[id] end
+    local ref = function_refs[id]
+    if ref then return host.deref(ref) end
+    return nil
+end
+
+-- ---------------------------------------------------------------------------
+-- Proxies: JavaScript expressions built by indexing and calling
+
+local EXPR, PARENT = {}, {} -- private keys
+local Proxy, KeptProxy = {}, {}
+local Component = {}
+local next_ref = 0
+
+local function is_proxy(v)
+    local mt = getmetatable(v)
+    return mt == Proxy or mt == KeptProxy
+end
+
+local function is_component(v)
+    return type(v) == "table" and getmetatable(v) == Component
+end
+
+local function proxy(expr, parent)
+    return setmetatable({ [EXPR] = expr, [PARENT] = parent }, Proxy)
+end
+
+local function is_sequence(t)
+    local n = #t
+    for k in pairs(t) do
+        if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then return false end
+    end
+    return true
+end
+
+--- Converts a Lua value into an EXPR of the protocol.
+local function to_expr(value, depth)
+    local kind = type(value)
+    if kind == "nil" then return json_null end
+    if kind == "string" or kind == "number" or kind == "boolean" then return value end
+    if kind == "function" then return { fn = function_callback(value) } end
+    if kind == "table" then
+        if is_proxy(value) then return rawget(value, EXPR) end
+        if is_component(value) then return { el = value.id } end
+        depth = (depth or 0) + 1
+        if depth > 32 then error("gizmo: a table nested more than 32 deep cannot go to the page", 3) end
+        if is_sequence(value) then
+            local items = {}
+            for i = 1, #value do items[i] = to_expr(value[i], depth) end
+            return { arr = setmetatable(items, { __jsonarray = true }) }
+        end
+        local fields = {}
+        for k, v in pairs(value) do
+            if type(k) ~= "string" and type(k) ~= "number" then
+                error("gizmo: a table key of type " .. type(k) .. " cannot go to the page", 3)
+            end
+            fields[tostring(k)] = to_expr(v, depth)
+        end
+        return { obj = fields }
+    end
+    if value == json_null then return json_null end
+    error("gizmo: a " .. kind .. " value cannot go to the page", 3)
+end
+
+local function arguments(...)
+    local args = pack(...)
+    local list = setmetatable({}, { __jsonarray = true })
+    for i = 1, args.n do list[i] = to_expr(args[i]) end
+    return list
+end
+
+local function proxy_index(p, key)
+    return proxy({ get = { rawget(p, EXPR), to_expr(key) } }, p)
+end
+
+local function proxy_call(p, ...)
+    local parent = rawget(p, PARENT)
+    local args
+    if parent ~= nil and select("#", ...) > 0 and rawequal((...), parent) then
+        args = arguments(select(2, ...)) -- `obj:method(...)`
+    else
+        args = arguments(...)
+    end
+    return proxy({ call = { rawget(p, EXPR), args } })
+end
+
+local function proxy_newindex(p, key, value)
+    emit({ op = "exec", expr = { set = { rawget(p, EXPR), to_expr(key), to_expr(value) } } })
+end
+
+local function proxy_tostring(p)
+    return "gizmo proxy " .. json_encode(rawget(p, EXPR))
+end
+
+for _, mt in ipairs({ Proxy, KeptProxy }) do
+    mt.__index, mt.__call, mt.__newindex, mt.__tostring =
+        proxy_index, proxy_call, proxy_newindex, proxy_tostring
+    mt.__name = "gizmo proxy"
+end
+KeptProxy.__gc = function(p)
+    ndropped = ndropped + 1
+    dropped[ndropped] = rawget(p, EXPR).ref
+end
+
+--- The page's `window`, as a proxy.
+gz.window = proxy({ root = "window" })
+--- The page's `document`, as a proxy.
+gz.document = proxy({ root = "document" })
+
+--- Runs a proxy expression in the page without waiting (H5Gizmos' `do`).
+--- Returns a proxy to the result, which the page keeps while the proxy lives.
+---@param expr any
+---@return table proxy
+function gz.send(expr)
+    next_ref = next_ref + 1
+    emit({ op = "exec", expr = to_expr(expr), ref = next_ref })
+    return setmetatable({ [EXPR] = { ref = next_ref } }, KeptProxy)
+end
+
+--- Runs a proxy expression in the page and waits for its JSON value.
+---@param expr any
+---@param opts? {timeout: number}
+---@return any
+function gz.get(expr, opts)
+    must_wait("gz.get")
+    local timeout = opts and opts.timeout or GET_TIMEOUT
+    if type(timeout) ~= "number" or timeout <= 0 then
+        error("gz.get: timeout must be a positive number of seconds", 2)
+    end
+    next_ref = next_ref + 1
+    local request = next_ref
+    emit({ op = "get", req = request, expr = to_expr(expr) })
+    local timer = host.timer(timeout)
+    local ok, value = co_yield(WAIT, "get", request, timer)
+    if not ok then error(value, 2) end
+    return value
+end
+
+--- `new Class(...)` in the page, as a proxy.
+---@param class table a proxy
+function gz.new(class, ...)
+    if not is_proxy(class) then error("gz.new: argument #1 must be a proxy such as gz.window.Date", 2) end
+    return proxy({ new = { rawget(class, EXPR), arguments(...) } })
+end
+
+-- ---------------------------------------------------------------------------
+-- Timers
+
+gz.sleep = host.sleep -- yields (WAIT, "sleep", timer id) from Swift
+
+local timers = {} -- timer id -> handle
+
+local Timer = {}
+Timer.__index = Timer
+
+--- Stops the timer; a timer that already ran or was cancelled ignores it.
+function Timer:cancel()
+    if self.id then
+        timers[self.id] = nil
+        host.cancel(self.id)
+        self.id = nil
+        host.unref(self.ref)
+    end
+end
+
+local function start_timer(seconds, fn, every, name)
+    if type(seconds) ~= "number" or seconds ~= seconds or seconds < 0 then
+        error(name .. ": argument #1 must be a number of seconds", 3)
+    end
+    if type(fn) ~= "function" then error(name .. ": argument #2 must be a function", 3) end
+    if every and seconds < 0.001 then error(name .. ": the interval must be at least 0.001 s", 3) end
+    local handle = setmetatable({ seconds = seconds, every = every, ref = host.ref(fn) }, Timer)
+    handle.id = host.timer(seconds)
+    timers[handle.id] = handle
+    return handle
+end
+
+--- Calls fn once after `seconds`.
+---@return table handle with :cancel()
+function gz.after(seconds, fn) return start_timer(seconds, fn, false, "gz.after") end
+
+--- Calls fn every `seconds` until the handle is cancelled.
+---@return table handle with :cancel()
+function gz.every(seconds, fn) return start_timer(seconds, fn, true, "gz.every") end
+
+local function on_timer(id)
+    local co = sleepers[id]
+    if co then
+        sleepers[id] = nil
+        return step(co)
+    end
+    local request = get_timers[id]
+    if request then
+        get_timers[id] = nil
+        local wait = waiting[request]
+        waiting[request] = nil
+        return step(wait.co, false, "gz.get: the page did not answer within the timeout")
+    end
+    local handle = timers[id]
+    if not handle then return end -- cancelled while the host was firing it
+    timers[id] = nil
+    local fn = host.deref(handle.ref)
+    if handle.every then
+        handle.id = host.timer(handle.seconds)
+        timers[handle.id] = handle
+    else
+        handle.id = nil
+        host.unref(handle.ref)
+    end
+    spawn(fn)
+end
+
+-- ---------------------------------------------------------------------------
+-- Components
+
+local next_component = 0
+local root, shown_by
+
+Component.__name = "gizmo component"
+Component.__index = function(c, key)
+    if key == "element" then
+        local element = proxy({ el = c.id })
+        rawset(c, "element", element)
+        return element
+    end
+    return Component[key]
+end
+
+-- Raises at the script's line: `level` counts from the caller of check_type.
+local function check_type(value, kind, fname, n, optional, level)
+    if value == nil and optional then return end
+    if type(value) ~= kind then
+        error(string.format("%s: argument #%d must be a %s, not %s", fname, n, kind, type(value)),
+            (level or 2) + 1)
+    end
+end
+
+local function css_name(name)
+    return (tostring(name):gsub("_", "-"))
+end
+
+local function update(c, command)
+    if c._mounted then emit(command) end
+end
+
+local node_of, unmount
+
+local function new_component(tag, class, opts, fname)
+    check_type(opts, "table", fname, 2, true, 3)
+    next_component = next_component + 1
+    local c = setmetatable({ id = next_component, tag = tag, kids = {}, _cls = { class },
+        _handlers = {}, _events = {} }, Component)
+    if opts then
+        if opts.css ~= nil then
+            check_type(opts.css, "table", fname, 2, false, 3)
+            c:css(opts.css)
+        end
+        if opts.class ~= nil then c:add_class(opts.class) end
+        if opts.title ~= nil then c:set_title(opts.title) end
+    end
+    return c
+end
+
+node_of = function(c)
+    c._mounted = true
+    local node = { id = c.id, tag = not c.outer and c.tag or nil, outer = c.outer, text = c._text, html = c._html }
+    if #c._cls > 0 then node.cls = c._cls end
+    if c._css and next(c._css) then node.css = c._css end
+    if c._attrs and next(c._attrs) then node.attrs = c._attrs end
+    if next(c._events) then node.on = c._events end
+    if #c.kids > 0 then
+        local kids = {}
+        for i, kid in ipairs(c.kids) do kids[i] = node_of(kid) end
+        node.kids = kids
+    end
+    return node
+end
+
+unmount = function(c)
+    c._mounted = false
+    for _, kid in ipairs(c.kids) do unmount(kid) end
+end
+
+local function detach(child)
+    local parent = child._parent
+    if not parent then return end
+    for i, kid in ipairs(parent.kids) do
+        if kid == child then
+            table.remove(parent.kids, i)
+            break
+        end
+    end
+    child._parent = nil
+end
+
+local function clear_content(c)
+    for _, kid in ipairs(c.kids) do
+        kid._parent = nil
+        unmount(kid)
+    end
+    c.kids = {}
+    c._text, c._html = nil, nil
+end
+
+--- Sets the text (replacing content and children).
+---@param text any
+function Component:text(text)
+    text = text == nil and "" or tostring(text)
+    clear_content(self)
+    self._text = text
+    update(self, { op = "text", id = self.id, v = text })
+    return self
+end
+
+--- Sets the inner HTML (replacing content and children).
+---@param html string
+function Component:html(html)
+    check_type(html, "string", "html", 1)
+    clear_content(self)
+    self._html = html
+    update(self, { op = "html", id = self.id, v = html })
+    return self
+end
+
+--- Sets inline CSS properties: `c:css{color = "red", ["font-size"] = "2em"}`;
+--- `false` removes one.
+---@param properties table
+function Component:css(properties)
+    check_type(properties, "table", "css", 1)
+    self._css = self._css or {}
+    local changes = {}
+    for name, value in pairs(properties) do
+        name = css_name(name)
+        if value == false then
+            self._css[name] = nil
+            changes[name] = json_null
+        else
+            value = tostring(value)
+            self._css[name] = value
+            changes[name] = value
+        end
+    end
+    update(self, { op = "css", id = self.id, v = changes })
+    return self
+end
+
+local function set_attr(c, name, value)
+    c._attrs = c._attrs or {}
+    c._attrs[name] = value or nil
+    update(c, { op = "attr", id = c.id, v = { [name] = value or false } })
+end
+
+---@param class string
+function Component:add_class(class)
+    check_type(class, "string", "add_class", 1)
+    for _, existing in ipairs(self._cls) do
+        if existing == class then return self end
+    end
+    self._cls[#self._cls + 1] = class
+    update(self, { op = "class", id = self.id, add = class })
+    return self
+end
+
+---@param class string
+function Component:remove_class(class)
+    check_type(class, "string", "remove_class", 1)
+    for i, existing in ipairs(self._cls) do
+        if existing == class then
+            table.remove(self._cls, i)
+            update(self, { op = "class", id = self.id, remove = class })
+            break
+        end
+    end
+    return self
+end
+
+--- Sets width and/or height; numbers are pixels.
+---@param size {width: number|string|nil, height: number|string|nil}
+function Component:resize(size)
+    check_type(size, "table", "resize", 1)
+    local css = {}
+    for _, key in ipairs({ "width", "height" }) do
+        local v = size[key]
+        if v ~= nil then css[key] = type(v) == "number" and (v .. "px") or tostring(v) end
+    end
+    return self:css(css)
+end
+
+--- Sets the tooltip (the `title` attribute).
+function Component:set_title(title)
+    set_attr(self, "title", title ~= nil and tostring(title) or nil)
+    return self
+end
+
+local as_component
+
+--- Appends a child component (a string becomes a Text).
+function Component:add(child)
+    child = as_component(child, "add", 1, "Stack")
+    if child == self then error("add: a component cannot contain itself", 2) end
+    detach(child)
+    self._text, self._html = nil, nil
+    self.kids[#self.kids + 1] = child
+    child._parent = self
+    if self._mounted then emit({ op = "append", id = self.id, node = node_of(child) }) end
+    return self
+end
+
+--- Replaces all children.
+---@param children table
+function Component:attach_children(children)
+    check_type(children, "table", "attach_children", 1)
+    local list = {}
+    for i, child in ipairs(children) do list[i] = as_component(child, "attach_children", 1, "Stack") end
+    clear_content(self)
+    for i, child in ipairs(list) do
+        detach(child)
+        child._parent = self
+        self.kids[i] = child
+    end
+    if self._mounted then
+        local nodes = setmetatable({}, { __jsonarray = true })
+        for i, child in ipairs(list) do nodes[i] = node_of(child) end
+        emit({ op = "kids", id = self.id, nodes = nodes })
+    end
+    return self
+end
+
+--- Removes all content and children.
+function Component:empty()
+    return self:attach_children({})
+end
+
+--- Calls fn(event) on each DOM event of this name; nil removes the handler.
+---@param event string
+---@param fn? fun(event: table)
+function Component:on(event, fn)
+    check_type(event, "string", "on", 1)
+    check_type(fn, "function", "on", 2, true)
+    local old = self._events[event]
+    if old then self._handlers[old] = nil end
+    local id = nil
+    if fn then
+        id = new_callback_id()
+        self._handlers[id] = fn
+        listener_owner[id] = self
+    end
+    self._events[event] = id
+    update(self, { op = "on", id = self.id, event = event, cb = id or json_null })
+    return self
+end
+
+---@param fn? fun(event: table)
+function Component:set_on_click(fn)
+    return self:on("click", fn)
+end
+
+function Component:focus()
+    update(self, { op = "focus", id = self.id })
+    return self
+end
+
+local function show(c, how)
+    if root and root ~= c then unmount(root) end
+    root, shown_by = c, how
+    emit({ op = "render", node = node_of(c) })
+    return c
+end
+
+--- Makes this component the page's content.
+function Component:show() return show(self, "show") end
+
+--- Like show, but `gizmolua run` only prints the link and opens no browser.
+function Component:link() return show(self, "link") end
+
+-- ---------------------------------------------------------------------------
+-- Constructors
+
+--- An element made from HTML: `gz.Html("<h1>Title</h1>")`.
+---@param html string
+---@param opts? table {css=, class=, title=}
+function gz.Html(html, opts)
+    check_type(html, "string", "Html", 1)
+    local c = new_component("div", "gz-html", opts, "Html")
+    c.outer = html
+    return c
+end
+
+--- A block of plain text (never parsed as HTML).
+---@param text any
+---@param opts? table {css=, class=, title=}
+function gz.Text(text, opts)
+    local c = new_component("div", "gz-text", opts, "Text")
+    c._text = text == nil and "" or tostring(text)
+    return c
+end
+
+--- A button: `gz.Button("Go", {on_click = function(event) ... end, enabled = true})`.
+---@param label any
+---@param opts? {on_click: fun(event: table)?, enabled: boolean?, css: table?, class: string?, title: string?}
+function gz.Button(label, opts)
+    local c = new_component("button", "gz-button", opts, "Button")
+    c._text = label == nil and "" or tostring(label)
+    c._attrs = { type = "button" }
+    if opts then
+        check_type(opts.on_click, "function", "Button", 2, true)
+        if opts.on_click then c:set_on_click(opts.on_click) end
+        if opts.enabled == false then c._attrs.disabled = true end
+    end
+    return c
+end
+
+--- Enables or disables a component (buttons, inputs).
+---@param enabled boolean
+function Component:set_enabled(enabled)
+    set_attr(self, "disabled", not enabled)
+    return self
+end
+
+local function container(class, fname, other)
+    return function(children, opts)
+        check_type(children, "table", fname, 1)
+        local c = new_component("div", class, opts, fname)
+        for _, child in ipairs(children) do c:add(as_component(child, fname, 1, other)) end
+        if opts and opts.child_css ~= nil then
+            check_type(opts.child_css, "table", fname, 2)
+            for _, kid in ipairs(c.kids) do kid:css(opts.child_css) end
+        end
+        return c
+    end
+end
+
+--- Children one above the other. Strings become Text; a nested list becomes a Shelf.
+---@param children table
+---@param opts? {css: table?, child_css: table?, class: string?}
+gz.Stack = container("gz-stack", "Stack", "Shelf")
+--- Children side by side. Strings become Text; a nested list becomes a Stack.
+---@param children table
+---@param opts? {css: table?, child_css: table?, class: string?}
+gz.Shelf = container("gz-shelf", "Shelf", "Stack")
+
+as_component = function(value, fname, n, nested)
+    if is_component(value) then return value end
+    local kind = type(value)
+    if kind == "string" or kind == "number" then return gz.Text(value) end
+    if kind == "table" and getmetatable(value) == nil then return gz[nested](value) end
+    error(string.format("%s: argument #%d must hold components, strings or lists, not %s",
+        fname, n, is_proxy(value) and "a proxy" or kind), 3)
+end
+
+-- ---------------------------------------------------------------------------
+-- Utilities
+
+gz.json = {
+    encode = json_encode,
+    decode = json_decode,
+    null = json_null,
+    --- Marks a table to encode as a JSON array even when empty.
+    array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
+}
+
+--- The process environment, read-only: `gz.env.HOME`, `for k, v in pairs(gz.env)`.
+gz.env = setmetatable({}, {
+    __index = function(_, name) return host.getenv(name) end,
+    __newindex = function() error("gz.env is read-only", 2) end,
+    __pairs = function() return next, host.environ(), nil end,
+})
+
+--- Writes a line to the server's log.
+function gz.log(...)
+    local parts = pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    log("info", concat(parts, " ", 1, parts.n))
+end
+
+-- ---------------------------------------------------------------------------
+-- The sandbox: what scripts see as globals
+
+local loaded = { gizmo = gz }
+local load_text = load
+
+_G.print = gz.log
+_G.dofile, _G.loadfile, _G.debug = nil, nil, nil
+_G.load = function(chunk, name, _, env)
+    if env ~= nil then return load_text(chunk, name, "t", env) end
+    return load_text(chunk, name, "t")
+end
+for _, name in ipairs({ "execute", "exit", "remove", "rename", "tmpname", "setlocale" }) do
+    os[name] = nil
+end
+_G.require = function(name)
+    if type(name) ~= "string" then error("require: argument #1 must be a string", 2) end
+    local module = loaded[name]
+    if module ~= nil then return module end
+    local chunk = host.load_module(name)
+    module = chunk(name)
+    if module == nil then module = true end
+    loaded[name] = module
+    return module
+end
+
+-- ---------------------------------------------------------------------------
+-- The page's messages
+
+local function render_all()
+    if root then
+        emit({ op = "render", node = node_of(root) })
+    else
+        emit({ op = "render", node = { id = 0, tag = "p", cls = { "gz-empty" },
+            text = "This gizmo has not shown anything yet (call :show() on a component)." } })
+    end
+end
+
+local function on_call(message)
+    local id = message.cb
+    local fn = type(id) == "number" and find_callback(id)
+    if not fn then
+        report("unknown callback id " .. tostring(id) ..
+            " (its component or function no longer exists)")
+        return
+    end
+    local args = type(message.args) == "table" and message.args or {}
+    spawn(fn, unpack(args, 1, #args))
+end
+
+local function on_reply(message)
+    local wait = type(message.req) == "number" and waiting[message.req]
+    if not wait then
+        report("a reply for unknown request id " .. tostring(message.req) ..
+            " (it may have timed out)")
+        return
+    end
+    waiting[message.req] = nil
+    get_timers[wait.timer] = nil
+    host.cancel(wait.timer)
+    if message.ok then
+        step(wait.co, true, message.v)
+    else
+        step(wait.co, false, "JavaScript error in the page: " .. tostring(message.err))
+    end
+end
+
+local handlers = {
+    hello = render_all,
+    call = on_call,
+    reply = on_reply,
+    error = function(message)
+        report("JavaScript error in the page: " .. tostring(message.msg))
+    end,
+}
+
+local function on_frame(text)
+    if #text > MAX_MESSAGE then
+        report(string.format("a message of %d bytes from the page is over the %d byte limit; it was dropped",
+            #text, MAX_MESSAGE))
+        return
+    end
+    local ok, message = pcall(json_decode, text)
+    if not ok then
+        report("a message from the page is not valid JSON (" .. message .. "); it was dropped")
+        return
+    end
+    if type(message) ~= "table" or type(message.t) ~= "string" then
+        report("a message from the page has no type field 't'; it was dropped")
+        return
+    end
+    local handler = handlers[message.t]
+    if not handler then
+        report("a message from the page has the unknown type '" .. message.t .. "'; it was dropped")
+        return
+    end
+    handler(message)
+end
+
+-- ---------------------------------------------------------------------------
+-- The host's entry point
+
+local function shutdown()
+    for id, ref in pairs(function_refs) do
+        host.unref(ref)
+        function_refs[id] = nil
+    end
+    for id, handle in pairs(timers) do
+        timers[id] = nil
+        handle.id = nil
+        host.unref(handle.ref)
+    end
+    sleepers, waiting, get_timers = {}, {}, {}
+end
+
+local turns = {
+    frame = on_frame,
+    timer = on_timer,
+    boot = function(chunk)
+        boot_error = false
+        spawn(chunk)
+        local failed = boot_error
+        boot_error = nil
+        return failed
+    end,
+    shutdown = shutdown,
+}
+
+--- Counts for tests and the log: live registry refs, DOM listeners whose
+--- component still lives, coroutines waiting for the page or a timer.
+local function stats()
+    local listeners, waits = 0, 0
+    for _ in pairs(listener_owner) do listeners = listeners + 1 end
+    for _ in pairs(waiting) do waits = waits + 1 end
+    for _ in pairs(sleepers) do waits = waits + 1 end
+    return host.ref_count(), listeners, waits
+end
+
+--- One turn: handle one event from the host and return the frame to send
+--- (or nil); for "boot" also the main chunk's error and how it was shown.
+local function turn(kind, arg)
+    if kind == "stats" then return stats() end
+    local result = turns[kind](arg)
+    return flush(), result or nil, shown_by
+end
+
+return gz, turn

@@ -1,0 +1,20 @@
+/// What one session may use. The defaults suit an interactive gizmo.
+public struct SessionLimits: Sendable {
+    /// CPU seconds one Lua turn (a handler, a timer, the main chunk) may run
+    /// without yielding.
+    public var cpuSeconds: Double
+    /// Bytes the session's Lua state may hold.
+    public var memoryBytes: Int
+    /// Seconds `gz.get` waits for the page by default.
+    public var getTimeout: Double
+    /// Bytes of one message from the page.
+    public var maxMessageBytes: Int
+
+    public init(cpuSeconds: Double = 5, memoryBytes: Int = 64 << 20,
+                getTimeout: Double = 10, maxMessageBytes: Int = 1 << 20) {
+        self.cpuSeconds = cpuSeconds
+        self.memoryBytes = memoryBytes
+        self.getTimeout = getTimeout
+        self.maxMessageBytes = maxMessageBytes
+    }
+}

@@ -1,0 +1,64 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+
+/// The HTTP and WebSocket routes of a gizmo server.
+public enum GizmoApplication {
+    /// Bytes of one WebSocket frame from a page; the runtime refuses messages
+    /// over its own (smaller) limit with a readable error, this one only
+    /// protects the server.
+    static let maxFrameBytes = 4 << 20
+
+    public static func build(
+        registry: SessionRegistry,
+        host: String,
+        port: Int,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/ping") { _, _ in "pong gizmolua" }
+        router.get("/healthz") { _, _ in "ok" }
+        router.get("/gizmo/http/{id}/index.html") { _, context -> Response in
+            guard let session = lookup(context.parameters.get("id"), in: registry) else {
+                return ErrorPage.response(.notFound, title: "No such gizmo",
+                                          message: "This gizmo session does not exist, or it has ended. Start the gizmo again to get a new link.")
+            }
+            return HTMLResponse.page(ChildPage.html(title: session.scriptName))
+        }
+        router.get("/gizmo/http/{id}") { request, context -> Response in
+            guard let raw = context.parameters.get("id"), SessionID(raw) != nil else {
+                return ErrorPage.response(.notFound, title: "Not found", message: "There is nothing at this address.")
+            }
+            let location = request.uri.path.hasSuffix("/") ? "index.html" : "\(raw)/index.html"
+            return Response(status: .seeOther, headers: [.location: location])
+        }
+
+        let webSockets = Router(context: BasicWebSocketRequestContext.self)
+        webSockets.ws("/gizmo/ws/{id}") { _, context in
+            guard let raw = context.parameters.get("id"), SessionID(raw) != nil else { return .dontUpgrade }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let session = lookup(context.requestContext.parameters.get("id"), in: registry) else {
+                // A page of an ended session: tell it, so it stops reconnecting.
+                try await outbound.write(.text(Session.closedFrame))
+                return
+            }
+            try await PageConnection(session: session, logger: logger).run(inbound: inbound, outbound: outbound)
+        }
+
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSockets,
+                                           configuration: .init(ws: .init(maxFrameSize: maxFrameBytes))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "gizmolua"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    private static func lookup(_ raw: String?, in registry: SessionRegistry) -> Session? {
+        guard let raw, let id = SessionID(raw) else { return nil }
+        return registry.session(id)
+    }
+}

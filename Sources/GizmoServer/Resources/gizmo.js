@@ -1,0 +1,471 @@
+// gizmo.js: the child page's side of the gizmo protocol (docs/protocol.md).
+// The server inlines this file into index.html; it needs no build step.
+(function () {
+  "use strict";
+
+  const PROTOCOL_VERSION = 1;
+  const MAX_MESSAGE_CHARS = 1048576;
+  const FIRST_RETRY_MS = 250;
+  const LAST_RETRY_MS = 5000;
+  const MAX_DEPTH = 4;
+  const MAX_ERROR_PANELS = 5;
+
+  const root = document.getElementById("gz-root");
+  const statusBadge = document.getElementById("gz-status");
+  const errorArea = document.getElementById("gz-errors");
+
+  const components = new Map(); // component id -> element
+  const refs = new Map(); // ref id -> value kept by `exec`
+  const listeners = new Map(); // "id event" -> {el, event, handler}
+  const functions = new Map(); // callback id -> function made by {"fn": N}
+
+  let socket = null;
+  let state = "connecting";
+  let closedByServer = false;
+  let awaitingRender = true;
+  let retryMs = FIRST_RETRY_MS;
+
+  /** A protocol mistake in a command (unknown id, bad field), not a JS exception. */
+  class CommandError extends Error {
+    get name() { return "GizmoError"; }
+  }
+
+  // ---- connection ------------------------------------------------------
+
+  /** The socket URL for this page, or null when the address has no /gizmo/http/<ID>/. */
+  function socketURL(loc) {
+    const match = /^(.*)\/gizmo\/http\/([^/]+)(?:\/|$)/.exec(loc.pathname);
+    if (!match) return null;
+    const scheme = loc.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${loc.host}${match[1]}/gizmo/ws/${match[2]}`;
+  }
+
+  function setStatus(newState, text) {
+    state = newState;
+    statusBadge.dataset.state = newState;
+    statusBadge.textContent = text || newState;
+  }
+
+  function connect() {
+    const url = socketURL(window.location);
+    if (!url) {
+      setStatus("closed", "no session in this address");
+      showError("This page's address has no /gizmo/http/<ID>/ part, so it cannot find its session. Open the page through the gizmolua server.");
+      return;
+    }
+    try {
+      socket = new WebSocket(url);
+    } catch (e) {
+      showError(`Cannot open ${url}: ${errorText(e)}`);
+      scheduleReconnect();
+      return;
+    }
+    socket.onopen = onOpen;
+    socket.onmessage = onMessage;
+    socket.onclose = onClose;
+  }
+
+  function onOpen() {
+    awaitingRender = true;
+    setStatus("connected");
+    send({ t: "hello", v: PROTOCOL_VERSION });
+  }
+
+  function onClose(event) {
+    if (event && event.target !== socket) return; // a socket we already gave up on
+    socket = null;
+    if (closedByServer) return;
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect() {
+    setStatus("reconnecting");
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
+  }
+
+  /** Send one message; false when it is refused for its size (shown as an error panel). */
+  function send(message) {
+    const text = JSON.stringify(message);
+    if (text.length > MAX_MESSAGE_CHARS) {
+      showError(`Not sent: a "${message.t}" message of ${text.length} characters is over the 1 MiB limit.`);
+      return false;
+    }
+    // While disconnected there is nobody to tell; the next render restores the page.
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+    return true;
+  }
+
+  function sendError(msg, op) {
+    send(op ? { t: "error", msg, op } : { t: "error", msg });
+  }
+
+  // ---- frames ----------------------------------------------------------
+
+  function onMessage(event) {
+    if (event.target && event.target !== socket) return;
+    if (typeof event.data !== "string") {
+      showError("Ignored a binary frame from the server: the gizmo protocol uses text frames only.");
+      return;
+    }
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch (e) {
+      showError(`Ignored a frame from the server that is not JSON: ${e.message}`);
+      return;
+    }
+    if (!Array.isArray(frame)) {
+      showError("Ignored a frame from the server that is not an array of commands.");
+      return;
+    }
+    applyFrame(frame);
+  }
+
+  function applyFrame(commands) {
+    if (awaitingRender) {
+      const start = commands.findIndex((c) => c && c.op === "render");
+      if (start < 0) {
+        // Only `close` matters before the render: an ended session sends nothing else.
+        const close = commands.find((c) => c && c.op === "close");
+        if (close) runCommand(close);
+        return;
+      }
+      commands = commands.slice(start);
+      awaitingRender = false;
+    }
+    commands.forEach(runCommand);
+  }
+
+  function runCommand(command) {
+    const op = command && typeof command === "object" ? command.op : undefined;
+    const handler = Object.hasOwn(handlers, String(op)) ? handlers[op] : null;
+    if (!handler) {
+      sendError(`unknown op ${JSON.stringify(op === undefined ? null : op)} (command ${JSON.stringify(command)})`.slice(0, 500));
+      return;
+    }
+    try {
+      handler(command);
+    } catch (e) {
+      sendError(e instanceof CommandError ? `${op}: ${e.message}` : String(e), op);
+    }
+  }
+
+  // ---- commands --------------------------------------------------------
+
+  const handlers = {
+    render(c) {
+      components.clear();
+      refs.clear();
+      listeners.clear();
+      root.replaceChildren(build(c.node));
+      retryMs = FIRST_RETRY_MS; // the session took us back: a later drop retries quickly
+    },
+    text(c) { component(c.id).textContent = c.v == null ? "" : String(c.v); },
+    html(c) { component(c.id).innerHTML = c.v == null ? "" : String(c.v); },
+    css(c) { setStyles(component(c.id), c.v); },
+    class(c) {
+      const el = component(c.id);
+      if (c.add != null) el.classList.add(c.add);
+      else if (c.remove != null) el.classList.remove(c.remove);
+      else throw new CommandError(`component ${c.id}: needs "add" or "remove"`);
+    },
+    attr(c) { setAttributes(component(c.id), c.v); },
+    append(c) { component(c.id).appendChild(build(c.node)); },
+    kids(c) {
+      const el = component(c.id);
+      forgetInside(el);
+      el.replaceChildren(...(c.nodes || []).map(build));
+    },
+    on(c) { listen(component(c.id), c.id, c.event, c.cb); },
+    focus(c) { component(c.id).focus(); },
+    exec(c) {
+      const v = evaluate(c.expr);
+      if (c.ref != null && ((typeof v === "object" && v !== null) || typeof v === "function")) {
+        refs.set(c.ref, v);
+      }
+      if (isThenable(v)) Promise.resolve(v).catch((e) => sendError(String(e), "exec"));
+    },
+    get(c) { answer(c.req, c.expr); },
+    drop(c) { refs.delete(c.ref); },
+    error(c) { showError(String(c.msg), c.trace); },
+    close(c) {
+      closedByServer = true;
+      setStatus("closed", c.msg ? String(c.msg) : "closed");
+      if (socket) socket.close();
+    },
+  };
+
+  async function answer(req, expr) {
+    let reply;
+    try {
+      let v = evaluate(expr);
+      if (isThenable(v)) v = await v;
+      reply = { t: "reply", req, ok: true, v: jsonSafe(v) };
+    } catch (e) {
+      reply = { t: "reply", req, ok: false, err: errorText(e) };
+    }
+    if (!send(reply)) {
+      send({ t: "reply", req, ok: false, err: "RangeError: the value is over the 1 MiB message limit" });
+    }
+  }
+
+  // ---- components ------------------------------------------------------
+
+  function component(id) {
+    const el = components.get(id);
+    if (!el) throw new CommandError(`no component with id ${JSON.stringify(id)}`);
+    return el;
+  }
+
+  function build(node) {
+    if (!node || typeof node !== "object" || node.id == null) {
+      throw new CommandError(`a node needs an "id": ${JSON.stringify(node)}`.slice(0, 300));
+    }
+    let el;
+    if (node.tag) el = document.createElement(node.tag);
+    else if (node.outer != null) el = elementFromHTML(String(node.outer));
+    else throw new CommandError(`node ${node.id} has neither "tag" nor "outer"`);
+    el.setAttribute("data-gz-id", String(node.id));
+    components.set(node.id, el);
+    if (node.text != null) el.textContent = String(node.text);
+    else if (node.html != null) el.innerHTML = String(node.html);
+    if (node.cls) el.classList.add(...[].concat(node.cls));
+    if (node.css) setStyles(el, node.css);
+    if (node.attrs) setAttributes(el, node.attrs);
+    for (const event in node.on || {}) listen(el, node.id, event, node.on[event]);
+    for (const kid of node.kids || []) el.appendChild(build(kid));
+    return el;
+  }
+
+  /** The single top-level element of the HTML, or a div around whatever else it holds. */
+  function elementFromHTML(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    const nodes = template.content.childNodes;
+    if (nodes.length === 1 && nodes[0].nodeType === Node.ELEMENT_NODE) return nodes[0];
+    const wrapper = document.createElement("div");
+    wrapper.append(template.content);
+    return wrapper;
+  }
+
+  /** Forget the components under el, which are about to be replaced. */
+  function forgetInside(el) {
+    const gone = new Set(el.querySelectorAll("[data-gz-id]"));
+    for (const [id, known] of components) {
+      if (gone.has(known)) components.delete(id);
+    }
+    for (const [key, entry] of listeners) {
+      if (el.contains(entry.el) && entry.el !== el) listeners.delete(key);
+    }
+  }
+
+  function setStyles(el, styles) {
+    for (const name in styles || {}) {
+      const value = styles[name];
+      if (value == null) el.style.removeProperty(name);
+      else el.style.setProperty(name, String(value));
+    }
+  }
+
+  function setAttributes(el, attrs) {
+    for (const name in attrs || {}) {
+      const value = attrs[name];
+      if (value === false || value == null) el.removeAttribute(name);
+      else el.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+
+  function listen(el, id, event, cb) {
+    const key = `${id} ${event}`;
+    const old = listeners.get(key);
+    if (old) {
+      old.el.removeEventListener(old.event, old.handler);
+      listeners.delete(key);
+    }
+    if (cb == null) return;
+    const handler = (e) => send({ t: "call", cb, args: [jsonSafe(e)] });
+    el.addEventListener(event, handler);
+    listeners.set(key, { el, event, handler });
+  }
+
+  // ---- EXPR ------------------------------------------------------------
+
+  const forms = {
+    root(name) {
+      if (name === "window") return window;
+      if (name === "document") return document;
+      throw new CommandError(`unknown root ${JSON.stringify(name)}`);
+    },
+    el: (id) => component(id),
+    ref(id) {
+      if (!refs.has(id)) throw new CommandError(`no kept result with ref ${JSON.stringify(id)}`);
+      return refs.get(id);
+    },
+    fn: (cb) => callbackFunction(cb),
+    get([target, key]) { return evaluate(target)[evaluate(key)]; },
+    set([target, key, value]) {
+      const v = evaluate(value);
+      evaluate(target)[evaluate(key)] = v;
+      return v;
+    },
+    call([callee, args]) {
+      let self, f;
+      if (isForm(callee, "get")) {
+        self = evaluate(callee.get[0]);
+        f = self[evaluate(callee.get[1])];
+      } else {
+        f = evaluate(callee);
+      }
+      if (typeof f !== "function") throw new TypeError(`${describe(callee)} is not a function`);
+      return f.apply(self, (args || []).map(evaluate));
+    },
+    new([callee, args]) {
+      const C = evaluate(callee);
+      if (typeof C !== "function") throw new TypeError(`${describe(callee)} is not a constructor`);
+      return new C(...(args || []).map(evaluate));
+    },
+    arr: (items) => items.map(evaluate),
+    obj: (fields) => Object.fromEntries(Object.entries(fields).map(([k, e]) => [k, evaluate(e)])),
+  };
+
+  function evaluate(expr) {
+    if (expr === null || typeof expr !== "object") return expr;
+    const keys = Object.keys(expr);
+    if (keys.length === 1 && !Array.isArray(expr) && Object.hasOwn(forms, keys[0])) {
+      return forms[keys[0]](expr[keys[0]]);
+    }
+    throw new CommandError(`not an expression: ${JSON.stringify(expr)}`.slice(0, 300));
+  }
+
+  function isForm(expr, name) {
+    return expr !== null && typeof expr === "object" && Object.hasOwn(expr, name);
+  }
+
+  /** A readable name for an expression in error messages: window.document.foo. */
+  function describe(expr) {
+    if (isForm(expr, "root")) return String(expr.root);
+    if (isForm(expr, "el")) return `component ${expr.el}`;
+    if (isForm(expr, "ref")) return `ref ${expr.ref}`;
+    if (isForm(expr, "get") && typeof expr.get[1] !== "object") return `${describe(expr.get[0])}.${expr.get[1]}`;
+    return "the expression";
+  }
+
+  function callbackFunction(cb) {
+    if (!functions.has(cb)) {
+      functions.set(cb, function (...args) {
+        send({ t: "call", cb, args: args.map((a) => jsonSafe(a)) });
+      });
+    }
+    return functions.get(cb);
+  }
+
+  function isThenable(v) {
+    return v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function";
+  }
+
+  // ---- JSON-safe values ------------------------------------------------
+
+  const OMIT = Symbol("omit"); // left out of objects, null in arrays
+
+  function jsonSafe(value) {
+    const v = safeValue(value, 0, new Set());
+    return v === OMIT ? null : v;
+  }
+
+  function safeValue(v, depth, ancestors) {
+    if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+    if (typeof v === "number") return Number.isFinite(v) ? v : OMIT;
+    if (typeof v !== "object") return OMIT; // undefined, functions, symbols, bigints
+    if (isDOMNode(v) || v === window || ancestors.has(v)) return OMIT;
+    if (depth >= MAX_DEPTH) return null;
+    ancestors.add(v);
+    try {
+      return safeContainer(v, depth + 1, ancestors);
+    } finally {
+      ancestors.delete(v);
+    }
+  }
+
+  function safeContainer(v, depth, ancestors) {
+    if (v instanceof Event) return safeEvent(v);
+    if (typeof v.toJSON === "function") return safeValue(v.toJSON(), depth - 1, ancestors);
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+      return Array.from(v, (item) => {
+        const safe = safeValue(item, depth, ancestors);
+        return safe === OMIT ? null : safe;
+      });
+    }
+    const out = {};
+    for (const key in v) {
+      const safe = safeValue(readProperty(v, key), depth, ancestors);
+      if (safe !== OMIT) Object.defineProperty(out, key, { value: safe, enumerable: true, writable: true });
+    }
+    return out;
+  }
+
+  /** An event's primitive fields, plus its target's value and checked. */
+  function safeEvent(event) {
+    const out = {};
+    for (const key in event) {
+      const value = readProperty(event, key);
+      if (typeof value === "string" || typeof value === "boolean" || Number.isFinite(value)) out[key] = value;
+    }
+    const target = event.target;
+    if (target && typeof target === "object") {
+      for (const key of ["value", "checked"]) {
+        if (key in target) {
+          const safe = safeValue(readProperty(target, key), 0, new Set());
+          if (safe !== OMIT) out[key] = safe;
+        }
+      }
+    }
+    return out;
+  }
+
+  function isDOMNode(v) {
+    return typeof v.nodeType === "number" && typeof v.nodeName === "string";
+  }
+
+  function readProperty(object, key) {
+    try {
+      return object[key];
+    } catch {
+      return undefined; // some host getters throw on the wrong receiver
+    }
+  }
+
+  // ---- error panels ----------------------------------------------------
+
+  function errorText(e) {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  }
+
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text != null) el.textContent = text;
+    return el;
+  }
+
+  function showError(message, trace) {
+    const panel = element("div", "gz-error");
+    panel.setAttribute("role", "alert");
+    const close = element("button", "gz-error-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.addEventListener("click", () => panel.remove());
+    panel.append(close, element("div", "gz-error-msg", message));
+    if (trace) {
+      const details = element("details", "gz-error-trace");
+      details.append(element("summary", null, "Traceback"), element("pre", null, String(trace)));
+      panel.append(details);
+    }
+    errorArea.append(panel);
+    while (errorArea.children.length > MAX_ERROR_PANELS) errorArea.firstElementChild.remove();
+  }
+
+  window.gizmo = Object.freeze({ state: () => state });
+  setStatus("connecting");
+  connect();
+})();

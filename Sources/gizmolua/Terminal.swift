@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// What the command line prints, unbuffered.
+enum Terminal {
+    static func out(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Prints one line on stderr and exits with status 1.
+    static func fail(_ line: String) -> ExitCode {
+        error(line)
+        return ExitCode(1)
+    }
+
+    /// Log lines go to stderr; `GIZMO_LOG_LEVEL` (trace ... critical) sets the level.
+    static func bootstrapLogging() -> Logger {
+        let level = ProcessInfo.processInfo.environment["GIZMO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "gizmolua")
+    }
+}
