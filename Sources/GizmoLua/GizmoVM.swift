@@ -23,6 +23,7 @@ public actor GizmoVM {
     }
 
     public struct Stats: Sendable, Equatable {
+        /// Registry references the script holds (functions given to the page, timers).
         public var references: Int
         public var listeners: Int
         public var waiting: Int
@@ -129,7 +130,8 @@ public actor GizmoVM {
             return nil
         }
         defer { lua.pop(3) }
-        return Stats(references: lua.integer(at: -3) ?? -1, listeners: lua.integer(at: -2) ?? -1,
+        // The runtime's entry point is the host's own reference; count the script's.
+        return Stats(references: (lua.integer(at: -3) ?? 0) - 1, listeners: lua.integer(at: -2) ?? -1,
                      waiting: lua.integer(at: -1) ?? -1, timers: timers.count, memoryUsed: lua.memoryUsed)
     }
 
@@ -157,9 +159,12 @@ public actor GizmoVM {
         let shownBy = lua.string(at: -1)
         lua.pop(3)
         if let frame { output(.frame(frame)) }
+        // A refused allocation costs the turn. If the memory stays held after a
+        // full collection, the script keeps it (a growing global): every later
+        // turn would fail too, so the session ends instead.
         if lua.memoryExceeded {
             lua.collectGarbage()
-            if lua.memoryUsed > limits.memoryBytes - limits.memoryBytes / 10 { end(because: memoryMessage) }
+            if lua.memoryUsed > limits.memoryBytes / 4 * 3 { end(because: memoryMessage) }
         }
         return (failure, shownBy)
     }

@@ -133,6 +133,9 @@ public final class LuaState {
         gz_open_native(L)
     }
 
+    /// Pops the value on top into the global `name` (no metamethods run on a fresh state).
+    public func setGlobal(_ name: String) { lua_setglobal(L, name) }
+
     /// Sets `table[name] = value on top` for the table just below it (raw set).
     public func setField(_ name: String) {
         push(name)

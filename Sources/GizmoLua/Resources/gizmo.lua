@@ -593,7 +593,10 @@ function Component:on(event, fn)
     check_type(event, "string", "on", 1)
     check_type(fn, "function", "on", 2, true)
     local old = self._events[event]
-    if old then self._handlers[old] = nil end
+    if old then
+        self._handlers[old] = nil
+        listener_owner[old] = nil
+    end
     local id = nil
     if fn then
         id = new_callback_id()

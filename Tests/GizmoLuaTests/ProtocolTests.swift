@@ -1,0 +1,121 @@
+import GizmoLua
+import Testing
+
+/// Frames in both directions, as docs/protocol.md defines them.
+struct ProtocolTests {
+    static let counter = """
+        local gz = require("gizmo")
+        local out = gz.Text("waiting")
+        local n = 0
+        gz.Stack({
+            gz.Button("Click me", {on_click = function() n = n + 1; out:text("clicked " .. n) end}),
+            out,
+        }):show()
+        """
+
+    @Test func helloGetsAFullRenderFirst() async throws {
+        let harness = try await VMHarness(Self.counter)
+        let commands = try await harness.hello()
+        #expect(commands.count == 1)
+        let node = try #require(commands.first?["node"] as? [String: Any])
+        #expect(node["tag"] as? String == "div")
+        #expect(node["cls"] as? [String] == ["gz-stack"])
+        let kids = try #require(node["kids"] as? [[String: Any]])
+        #expect(kids.map { $0["text"] as? String } == ["Click me", "waiting"])
+        #expect(kids[0]["attrs"] as? [String: String] == ["type": "button"])
+    }
+
+    @Test func oneClickIsOneFrameWithTheUpdate() async throws {
+        let harness = try await VMHarness(Self.counter)
+        try await harness.hello()
+        let button = try #require(harness.callback(label: "Click me"))
+        let first = try await harness.click(button)
+        #expect(first.map(\.op) == ["text"])
+        #expect(first.first?.string("v") == "clicked 1")
+        #expect(try await harness.click(button).first?.string("v") == "clicked 2")
+    }
+
+    @Test func allCommandsOfATurnShareOneFrame() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local a, b = gz.Text("a"), gz.Text("b")
+            gz.Stack({gz.Button("go", {on_click = function()
+                a:text("A"); b:css({color = "red"}); a:add_class("x"); gz.send(gz.window.console:log("hi"))
+            end}), a, b}):show()
+            """)
+        try await harness.hello()
+        await harness.vm.receive(#"{"t":"call","cb":\#(harness.callback(label: "go")!),"args":[{}]}"#)
+        let commands = harness.take()
+        #expect(commands.map(\.op) == ["text", "css", "class", "exec"])
+        let expr = try #require(commands[3]["expr"] as? [String: Any])
+        let call = try #require(expr["call"] as? [Any])
+        let callee = try #require(call[0] as? [String: Any])
+        let get = try #require(callee["get"] as? [Any])
+        #expect(get[1] as? String == "log") // `:` drops the receiver from the arguments
+        #expect(call[1] as? [String] == ["hi"])
+    }
+
+    @Test(arguments: [
+        ("not json", "not valid JSON"),
+        (#"[1,2]"#, "no type field"),
+        (#"{"t":"dance"}"#, "unknown type 'dance'"),
+        (#"{"t":"call","cb":999,"args":[]}"#, "unknown callback id 999"),
+        (#"{"t":"reply","req":77,"ok":true,"v":1}"#, "unknown request id 77"),
+    ])
+    func badMessagesGetAnErrorAndTheSessionGoesOn(message: String, expected: String) async throws {
+        let harness = try await VMHarness(Self.counter)
+        try await harness.hello()
+        let commands = await harness.send(message)
+        #expect(commands.count == 1)
+        #expect(commands.first?.op == "error")
+        #expect(commands.first?.string("msg")?.contains(expected) == true)
+        let button = try #require(harness.callback(label: "Click me"))
+        #expect(try await harness.click(button).first?.string("v") == "clicked 1")
+    }
+
+    @Test func oversizedMessagesAreRefused() async throws {
+        let harness = try await VMHarness(Self.counter, limits: SessionLimits(maxMessageBytes: 1000))
+        let commands = await harness.send(#"{"t":"hello","pad":"\#(String(repeating: "x", count: 2000))"}"#)
+        #expect(commands.first?.string("msg")?.contains("over the 1000 byte limit") == true)
+    }
+
+    @Test func luaErrorInAHandlerShowsFileLineAndTraceback() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local function explode() error("kaboom") end
+            gz.Button("bad", {on_click = function() explode() end}):show()
+            """)
+        try await harness.hello()
+        let commands = try await harness.click(harness.callback(label: "bad")!)
+        #expect(commands.first?.string("msg") == "test.lua:2: kaboom")
+        #expect(commands.first?.string("trace")?.contains("in upvalue 'explode'") == true
+            || commands.first?.string("trace")?.contains("explode") == true)
+    }
+
+    @Test func syntaxErrorIsAScriptError() async {
+        await #expect {
+            _ = try await VMHarness("local x = = 1", file: "broken.lua")
+        } throws: { error in
+            (error as? ScriptError)?.message.hasPrefix("broken.lua:1:") == true
+        }
+    }
+
+    @Test func jsonRoundTripsThroughTheCodec() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local json = gz.json
+            local s = json.encode({a = 1, b = {true, false, 2.5}, c = "q\\"\\n\\u{e9}", e = json.array()})
+            local back = json.decode(s)
+            assert(back.a == 1 and back.b[3] == 2.5 and back.c == "q\\"\\n\\u{e9}")
+            assert(json.encode("\\xff") == '"\\u{fffd}"', "invalid UTF-8 is replaced")
+            assert(json.decode('"\\\\ud83d\\\\ude00"') == "\\u{1F600}", "surrogate pairs")
+            assert(not pcall(json.decode, "{"), "truncated input is an error")
+            local cyclic = {} cyclic.self = cyclic
+            assert(not pcall(json.encode, cyclic), "cycles are an error")
+            gz.Text(json.encode(json.decode('[1,2,3]'))):show()
+            """)
+        #expect(harness.boot.error == nil)
+        let render = try await harness.hello()
+        #expect((render.first?["node"] as? [String: Any])?["text"] as? String == "[1,2,3]")
+    }
+}
