@@ -1,0 +1,131 @@
+import Foundation
+import GizmoLua
+@testable import GizmoServer
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import HummingbirdWSTesting
+import Logging
+import Testing
+
+/// The routes, and a live session over a real WebSocket.
+struct GizmoApplicationTests {
+    static let counter = """
+        local gz = require("gizmo")
+        local out = gz.Text("waiting")
+        local n = 0
+        gz.Stack({
+            gz.Button("Click me", {on_click = function() n = n + 1; out:text("clicked " .. n) end}),
+            out,
+        }):show()
+        """
+
+    func makeApp(_ source: String = counter) async throws -> (some ApplicationProtocol, SessionRegistry, Session) {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let registry = SessionRegistry(configuration: .init(grace: 0.2, firstPageTimeout: nil), logger: logger)
+        let script = Script(displayPath: "counter.lua", directory: FileManager.default.temporaryDirectory, source: source)
+        let (session, _) = try await registry.start(script)
+        let app = GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, logger: logger)
+        return (app, registry, session)
+    }
+
+    @Test func childPageIsServedForALiveSessionOnly() async throws {
+        let (app, _, session) = try await makeApp()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/gizmo/http/\(session.id)/index.html", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let body = String(buffer: response.body)
+                #expect(body.contains("<title>counter</title>"))
+                #expect(body.contains("gz-root"))
+                #expect(!body.contains("/*GIZMO_JS*/"))
+            }
+            try await client.execute(uri: "/gizmo/http/MGR_1_2/index.html", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/gizmo/http/%3Cscript%3E/index.html", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(!String(buffer: response.body).contains("<script>"))
+            }
+            try await client.execute(uri: "/gizmo/http/\(session.id)", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "\(session.id)/index.html")
+            }
+            try await client.execute(uri: "/ping", method: .get) { response in
+                #expect(String(buffer: response.body).hasPrefix("pong"))
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test func aLiveSessionRendersAndAnswersClicks() async throws {
+        let (app, _, session) = try await makeApp()
+        try await app.test(.live) { client in
+            try await client.ws("/gizmo/ws/\(session.id)") { inbound, outbound, _ in
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                try await outbound.write(.text(#"{"t":"hello","v":1}"#))
+                let render = try await Self.commands(messages.next())
+                #expect(render.first?["op"] as? String == "render")
+                let node = try #require(render.first?["node"] as? [String: Any])
+                let button = try #require((node["kids"] as? [[String: Any]])?.first)
+                let callback = try #require((button["on"] as? [String: Int])?["click"])
+
+                try await outbound.write(.text(#"{"t":"call","cb":\#(callback),"args":[{"type":"click"}]}"#))
+                let update = try await Self.commands(messages.next())
+                #expect(update.first?["v"] as? String == "clicked 1")
+
+                try await outbound.write(.text("{broken"))
+                let error = try await Self.commands(messages.next())
+                #expect(error.first?["op"] as? String == "error")
+
+                try await outbound.write(.binary(ByteBuffer(string: "bytes")))
+                let binary = try await Self.commands(messages.next())
+                #expect((binary.first?["msg"] as? String)?.contains("binary") == true)
+
+                try await outbound.write(.text(#"{"t":"call","cb":\#(callback),"args":[{}]}"#))
+                #expect(try await Self.commands(messages.next()).first?["v"] as? String == "clicked 2")
+            }
+        }
+    }
+
+    @Test func anEndedSessionTellsItsPageToStop() async throws {
+        let (app, registry, session) = try await makeApp()
+        session.end(reason: "test over")
+        #expect(registry.session(session.id) == nil)
+        try await app.test(.live) { client in
+            try await client.ws("/gizmo/ws/\(session.id)") { inbound, _, _ in
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                let close = try await Self.commands(messages.next())
+                #expect(close.first?["op"] as? String == "close")
+            }
+        }
+    }
+
+    @Test func theSessionEndsAfterItsPageLeavesForTheGrace() async throws {
+        let (app, registry, session) = try await makeApp()
+        try await app.test(.live) { client in
+            try await client.ws("/gizmo/ws/\(session.id)") { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"t":"hello","v":1}"#))
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                _ = try await messages.next()
+            }
+            for _ in 0..<200 where registry.session(session.id) != nil {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(registry.session(session.id) == nil)
+            #expect(await session.vm.isClosed)
+            #expect(await session.vm.referencesLeftAtClose == 0)
+        }
+    }
+
+    static func commands(_ message: WebSocketMessage?) throws -> [[String: Any]] {
+        guard case .text(let text) = message else {
+            Issue.record("expected a text message, got \(String(describing: message))")
+            return []
+        }
+        return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
+    }
+}

@@ -1,0 +1,49 @@
+@testable import GizmoServer
+import Testing
+
+struct SessionLifecycleTests {
+    @Test func aReloadWithinTheGraceKeepsTheSession() {
+        var life = SessionLifecycle(grace: 3, firstPageTimeout: nil)
+        #expect(life.started() == .none)
+        #expect(life.pageConnected(1) == .none)
+        guard case .startTimer(let token, 3) = life.pageDisconnected(1) else {
+            Issue.record("no grace timer")
+            return
+        }
+        #expect(life.pageConnected(2) == .none)
+        #expect(life.timerFired(token) == .none) // the stale timer is ignored
+        #expect(life.state == .live(connection: 2))
+    }
+
+    @Test func aPageGoneForTheGraceEndsTheSession() {
+        var life = SessionLifecycle(grace: 1, firstPageTimeout: nil)
+        _ = life.pageConnected(1)
+        guard case .startTimer(let token, _) = life.pageDisconnected(1) else { return }
+        #expect(life.timerFired(token) == .end)
+        #expect(life.state == .ended)
+        #expect(life.pageConnected(2) == .end)
+    }
+
+    @Test func aSecondPageReplacesTheFirst() {
+        var life = SessionLifecycle(grace: 1, firstPageTimeout: nil)
+        _ = life.pageConnected(1)
+        #expect(life.pageConnected(2) == .replace(connection: 1))
+        #expect(life.pageDisconnected(1) == .none) // the replaced page leaving changes nothing
+        #expect(life.state == .live(connection: 2))
+    }
+
+    @Test func aSessionNobodyOpensEndsAfterItsTimeout() {
+        var life = SessionLifecycle(grace: 1, firstPageTimeout: 60)
+        guard case .startTimer(let token, 60) = life.started() else {
+            Issue.record("no first-page timer")
+            return
+        }
+        #expect(life.timerFired(token) == .end)
+    }
+
+    @Test func endingTwiceIsOnce() {
+        var life = SessionLifecycle(grace: 1, firstPageTimeout: nil)
+        #expect(life.end() == .end)
+        #expect(life.end() == .none)
+    }
+}
