@@ -48,11 +48,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "CLua"]),
+        .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
+        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "CLua", "GizmoTestFixtures"]),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [
-                "GizmoServer", "GizmoLua",
+                "GizmoServer", "GizmoLua", "GizmoTestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ]

@@ -71,6 +71,13 @@ public final class Session: Sendable {
         finish(reason: reason)
     }
 
+    /// Ends a session that never started (its script did not compile), quietly:
+    /// the caller reports the script's error.
+    func discard() {
+        guard lifecycle.withLock({ $0.end() }) == .end else { return }
+        finish(reason: nil)
+    }
+
     private func perform(_ action: SessionLifecycle.Action) {
         switch action {
         case .none, .replace:
@@ -86,9 +93,10 @@ public final class Session: Sendable {
         }
     }
 
-    private func finish(reason: String) {
-        logger.info("session ended: \(reason)")
-        outbox.finish(with: #"[{"op":"close","msg":\#(JSONText.string(reason))}]"#)
+    private func finish(reason: String?) {
+        if let reason { logger.info("session ended: \(reason)") }
+        let message = reason ?? "the gizmo has ended"
+        outbox.finish(with: #"[{"op":"close","msg":\#(JSONText.string(message))}]"#)
         let vm = self.vm
         Task { await vm.close() }
         onEnded(self)

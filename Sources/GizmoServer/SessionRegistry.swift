@@ -48,7 +48,7 @@ public final class SessionRegistry: Sendable {
             logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
             return (session, result)
         } catch {
-            session.end(reason: "the script does not compile")
+            session.discard()
             throw error
         }
     }

@@ -87,23 +87,21 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [app, SessionService(registry: registry, exitDeadline: .seconds(1), logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
+            // The session ending (its page gone for the grace period) stops the server.
             tasks.addTask {
-                do {
-                    try await group.run()
-                } catch {
-                    throw Terminal.fail("gizmolua: could not serve on \(host):\(listenPort): \(error)")
+                for await _ in stop.stream {
+                    await group.triggerGracefulShutdown()
+                    break
                 }
             }
-            tasks.addTask {
-                for await _ in stop.stream { break }
-                await group.triggerGracefulShutdown()
+            do {
+                try await group.run()
+            } catch {
+                throw Terminal.fail("gizmolua: could not serve on \(host):\(listenPort): \(error)")
             }
-            try await tasks.next()
-            registry.endAll(reason: "the gizmo has stopped")
             stop.continuation.finish()
-            tasks.cancelAll()
         }
     }
 

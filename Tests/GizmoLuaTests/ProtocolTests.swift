@@ -1,17 +1,11 @@
 import GizmoLua
+import GizmoTestFixtures
 import Testing
 
 /// Frames in both directions, as docs/protocol.md defines them.
 struct ProtocolTests {
-    static let counter = """
-        local gz = require("gizmo")
-        local out = gz.Text("waiting")
-        local n = 0
-        gz.Stack({
-            gz.Button("Click me", {on_click = function() n = n + 1; out:text("clicked " .. n) end}),
-            out,
-        }):show()
-        """
+    /// The browser tests' click counter: "Click me" turns "waiting" into "clicked N".
+    static let counter = Fixture.gizmo("click_counter.lua")
 
     @Test func helloGetsAFullRenderFirst() async throws {
         let harness = try await VMHarness(Self.counter)

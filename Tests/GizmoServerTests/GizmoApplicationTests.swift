@@ -1,6 +1,7 @@
 import Foundation
 import GizmoLua
 @testable import GizmoServer
+import GizmoTestFixtures
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSClient
@@ -10,15 +11,8 @@ import Testing
 
 /// The routes, and a live session over a real WebSocket.
 struct GizmoApplicationTests {
-    static let counter = """
-        local gz = require("gizmo")
-        local out = gz.Text("waiting")
-        local n = 0
-        gz.Stack({
-            gz.Button("Click me", {on_click = function() n = n + 1; out:text("clicked " .. n) end}),
-            out,
-        }):show()
-        """
+    /// The browser tests' click counter: "Click me" turns "waiting" into "clicked N".
+    static let counter = Fixture.gizmo("click_counter.lua")
 
     func makeApp(_ source: String = counter) async throws -> (some ApplicationProtocol, SessionRegistry, Session) {
         var logger = Logger(label: "test")

@@ -58,8 +58,11 @@ local boot_error -- the first error of the main chunk, for `gizmolua run`
 
 local function report(message, trace)
     emit({ op = "error", msg = message, trace = trace })
-    log("error", trace and (message .. "\n" .. trace) or message)
-    if boot_error == false then boot_error = message end
+    if boot_error == false then
+        boot_error = message -- the host decides how to tell it
+    else
+        log("error", trace and (message .. "\n" .. trace) or message)
+    end
 end
 
 -- Error objects that are not strings are described without running their

@@ -465,6 +465,23 @@
     while (errorArea.children.length > MAX_ERROR_PANELS) errorArea.firstElementChild.remove();
   }
 
+  // A page kept in the back/forward cache must not hold its session open:
+  // it lets go on pagehide and connects again (getting a full render) on pageshow.
+  function onPageHide(event) {
+    if (!event.persisted || !socket) return;
+    const old = socket;
+    socket = null;
+    old.close(1001, "page hidden");
+  }
+
+  function onPageShow(event) {
+    if (!event.persisted || socket || closedByServer) return;
+    retryMs = FIRST_RETRY_MS;
+    connect();
+  }
+
+  window.addEventListener("pagehide", onPageHide);
+  window.addEventListener("pageshow", onPageShow);
   window.gizmo = Object.freeze({ state: () => state });
   setStatus("connecting");
   connect();

@@ -1,0 +1,68 @@
+"""Fixtures for the gizmolua end-to-end tests.
+
+Each test starts its own `gizmolua run SCRIPT --no-browser --port 0 --grace 2`
+process (the `gizmo` factory), reads the ` GIZMO_LINK: <url> ` line from its
+stdout, and, for the browser tests, opens that URL in one shared headless
+Chromium driven through Debian's chromedriver.
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from gizmo_support import CHROMEDRIVER, CHROMIUM, GizmoProcess, start_gizmo
+
+
+@pytest.fixture
+def gizmo():
+    """A factory: `gizmo(script, *args, env=..., port=..., grace=...)`.
+
+    Every process it starts is stopped when the test ends.
+    """
+    started: list[GizmoProcess] = []
+
+    def start(script, *extra_args, **kwargs) -> GizmoProcess:
+        process = start_gizmo(script, *extra_args, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1200,900",
+        # Leaving a page must close it: the back/forward cache would keep it,
+        # and its WebSocket, alive in the background.
+        "--disable-features=BackForwardCache",
+    ):
+        options.add_argument(argument)
+    chrome = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    chrome.set_window_size(1200, 900)
+    yield chrome
+    chrome.quit()
+
+
+@pytest.fixture
+def page(driver):
+    """The shared browser, left on a blank page after the test.
+
+    Leaving closes the child page's WebSocket, so each test starts clean.
+    """
+    yield driver
+    try:
+        driver.get("about:blank")
+    except Exception:
+        pass
+
+
