@@ -23,7 +23,7 @@ let package = Package(
                 "CLua", "CGizmoLua",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Resources/gizmo.lua")]
+            resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua")]
         ),
         .target(
             name: "GizmoServer",

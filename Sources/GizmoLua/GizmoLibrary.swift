@@ -1,16 +1,23 @@
-/// The `gizmo` library and session runtime (Resources/gizmo.lua), compiled
-/// once per process; each session loads the bytecode instead of parsing.
+/// The `gizmo` library and session runtime (Resources/gizmo.lua), and the
+/// parts loaded on first use (Resources/plot.lua), compiled once per process;
+/// each session loads bytecode instead of parsing.
 enum GizmoLibrary {
     static let chunkName = "@gizmo.lua"
 
-    static let bytecode: [UInt8] = {
+    static let bytecode: [UInt8] = compile(PackageResources.gizmo_lua, chunkName: chunkName)
+
+    /// Parts by name, for the runtime's `host.library(name)`.
+    static let parts: [String: [UInt8]] = [
+        "plot": compile(PackageResources.plot_lua, chunkName: "@gizmo/plot.lua"),
+    ]
+
+    private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {
         do {
             let state = try LuaState(memoryLimit: 0)
-            try state.load(source: String(decoding: PackageResources.gizmo_lua, as: UTF8.self),
-                           chunkName: chunkName)
+            try state.load(source: String(decoding: source, as: UTF8.self), chunkName: chunkName)
             return try state.dump()
         } catch {
-            fatalError("the built-in gizmo library does not compile: \(error)")
+            fatalError("the built-in library \(chunkName) does not compile: \(error)")
         }
-    }()
+    }
 }

@@ -38,6 +38,9 @@ public actor GizmoVM {
     private let limits: SessionLimits
     private let logger: Logger
     private let output: @Sendable (Output) -> Void
+    /// What the script serves beside its page (images, js_file, add_content).
+    public nonisolated let resources = SessionResources()
+    private nonisolated var dataFolder: DataFolder { DataFolder(script: script) }
     private var lua: LuaState?
     private var turnFunction: Int32 = 0
     private var timers: [Int: Task<Void, Never>] = [:]
@@ -220,6 +223,35 @@ public actor GizmoVM {
                 self.logger.log(level: level, "\(call.string(at: 2) ?? "")")
                 return .returning(0)
             }),
+            ("library", { call in
+                guard let name = call.string(at: 1), let bytecode = GizmoLibrary.parts[name] else {
+                    return call.badArgument(1, "library", "part name")
+                }
+                guard call.load(bytecode: bytecode, chunkName: "=gizmo/\(name)") else {
+                    return .raising(call.string(at: -1) ?? "cannot load the \(name) part")
+                }
+                return .returning(1)
+            }),
+            ("add_file", { [unowned self] call in
+                self.addFile(call)
+            }),
+            ("add_bytes", { [unowned self] call in
+                guard let bytes = call.bytes(at: 1), let mime = call.string(at: 2), let name = call.string(at: 3) else {
+                    return call.badArgument(1, "add_bytes", "string")
+                }
+                self.resources.register(name, .init(content: .bytes(bytes), mime: mime))
+                call.push(name)
+                return .returning(1)
+            }),
+            ("data_path", { [unowned self] call in
+                self.dataFolder.path(call)
+            }),
+            ("write_file", { [unowned self] call in
+                self.dataFolder.write(call)
+            }),
+            ("read_file", { [unowned self] call in
+                self.dataFolder.read(call)
+            }),
             ("load_module", { [unowned self] call in
                 guard let name = call.string(at: 1) else { return call.badArgument(1, "require", "string") }
                 switch ModuleResolver(directory: self.script.directory).source(of: name) {
@@ -237,6 +269,37 @@ public actor GizmoVM {
             lua.pushFunction(lua.register(function))
             lua.setField(name)
         }
+    }
+
+    /// `add_file(path, mime?, url?, caller)`: registers a file of the script's
+    /// folder; answers the URL, or nil and a message naming the caller.
+    private nonisolated func addFile(_ call: LuaCall) -> LuaCall.Outcome {
+        let caller = call.string(at: 4) ?? "add_file"
+        func refuse(_ message: String) -> LuaCall.Outcome {
+            call.pushNil()
+            call.push("\(caller): \(message)")
+            return .returning(2)
+        }
+        guard let path = call.string(at: 1), !path.isEmpty else { return refuse("the path is empty") }
+        let file = script.directory.appendingPathComponent(path).standardizedFileURL
+        let folder = script.directory.resolvingSymlinksInPath().path
+        guard !path.hasPrefix("/"), file.resolvingSymlinksInPath().path.hasPrefix(folder + "/") else {
+            return refuse("'\(path)' is outside the script's folder; only files in \(script.directory.path) are served")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
+            return refuse("no file '\(path)' (looked for \(file.path))")
+        }
+        guard !isDirectory.boolValue else { return refuse("'\(path)' is a folder, not a file") }
+        guard FileManager.default.isReadableFile(atPath: file.path) else { return refuse("'\(path)' cannot be read") }
+        let name = call.string(at: 3) ?? file.lastPathComponent
+        guard SessionResources.isValidName(name) else {
+            return refuse("'\(name)' cannot be served: use a relative name of letters, digits, '-', '_' and '.'")
+        }
+        let mime = call.string(at: 2) ?? SessionResources.mime(for: file.path)
+        resources.register(name, .init(content: .file(file), mime: mime))
+        call.push(name)
+        return .returning(1)
     }
 
     private func schedule(after seconds: Double) -> Int {

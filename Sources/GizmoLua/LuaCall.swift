@@ -40,6 +40,14 @@ public struct LuaCall {
         return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
     }
 
+    /// A string argument's bytes, copied once.
+    public func bytes(at index: Int32) -> [UInt8]? {
+        guard lua_type(L, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let bytes = lua_tolstring(L, index, &length) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: length))
+    }
+
     public func typeName(at index: Int32) -> String {
         String(cString: lua_typename(L, lua_type(L, index)))
     }
@@ -61,6 +69,15 @@ public struct LuaCall {
         return source.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) {
                 gz_load_text(L, $0.baseAddress, $0.count, chunkName) == LUA_OK
+            }
+        }
+    }
+
+    /// Loads the library's own bytecode (never a script's) and pushes the chunk, or the message.
+    func load(bytecode: [UInt8], chunkName: String) -> Bool {
+        bytecode.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) {
+                gz_load_binary(L, $0.baseAddress, $0.count, chunkName) == LUA_OK
             }
         }
     }

@@ -79,12 +79,9 @@ public final class LuaState {
 
     /// Loads bytecode made by ``dump()``, from a trusted source only.
     public func load(bytecode: [UInt8], chunkName: String) throws(LuaError) {
-        let status = bytecode.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) {
-                gz_load_binary(L, $0.baseAddress, $0.count, chunkName)
-            }
+        if !LuaCall(L: L).load(bytecode: bytecode, chunkName: chunkName) {
+            throw LuaError(message: popMessage())
         }
-        if status != LUA_OK { throw LuaError(message: popMessage()) }
     }
 
     /// Pops the function on top of the stack and returns its bytecode.

@@ -1,3 +1,5 @@
+import Foundation
+import GizmoLua
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -26,6 +28,19 @@ public enum GizmoApplication {
             }
             return HTMLResponse.page(ChildPage.html(title: session.scriptName))
         }
+        router.get("/gizmo/http/{id}/**") { _, context -> Response in
+            let name = context.parameters.getCatchAll().joined(separator: "/")
+            guard let session = lookup(context.parameters.get("id"), in: registry),
+                  let resource = session.vm.resources.resource(named: name),
+                  let body = ResourceBody.bytes(of: resource.content)
+            else {
+                return ErrorPage.response(.notFound, title: "Not found",
+                                          message: "This gizmo serves nothing under that name.")
+            }
+            return Response(status: .ok,
+                            headers: [.contentType: resource.mime, .cacheControl: "no-cache"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
         router.get("/gizmo/http/{id}") { request, context -> Response in
             guard let raw = context.parameters.get("id"), SessionID(raw) != nil else {
                 return ErrorPage.response(.notFound, title: "Not found", message: "There is nothing at this address.")
@@ -40,8 +55,11 @@ public enum GizmoApplication {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard let session = lookup(context.requestContext.parameters.get("id"), in: registry) else {
-                // A page of an ended session: tell it, so it stops reconnecting.
+                // A page of an ended session: tell it, so it stops reconnecting,
+                // and let it close the socket (closing from both ends at once
+                // can leave a client waiting for the close handshake).
                 try await outbound.write(.text(Session.closedFrame))
+                for try await _ in inbound {}
                 return
             }
             try await PageConnection(session: session, logger: logger).run(inbound: inbound, outbound: outbound)
@@ -60,5 +78,16 @@ public enum GizmoApplication {
     private static func lookup(_ raw: String?, in registry: SessionRegistry) -> Session? {
         guard let raw, let id = SessionID(raw) else { return nil }
         return registry.session(id)
+    }
+}
+
+/// The bytes of a registered resource; a file is read when asked for, and a
+/// file that has gone since is nil (a 404).
+enum ResourceBody {
+    static func bytes(of content: SessionResources.Content) -> [UInt8]? {
+        switch content {
+        case .bytes(let bytes): bytes
+        case .file(let url): FileManager.default.contents(atPath: url.path).map(Array.init)
+        }
     }
 }

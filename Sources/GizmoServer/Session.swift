@@ -71,9 +71,9 @@ public final class Session: Sendable {
         finish(reason: reason)
     }
 
-    /// Ends a session that never started (its script did not compile), quietly:
-    /// the caller reports the script's error.
-    func discard() {
+    /// Ends a session that never got going (its script did not compile, or its
+    /// main code failed), quietly: the caller reports the script's error.
+    public func discard() {
         guard lifecycle.withLock({ $0.end() }) == .end else { return }
         finish(reason: nil)
     }

@@ -45,7 +45,7 @@ public final class SessionRegistry: Sendable {
         sessions.withLock { $0[session.id] = session }
         do {
             let result = try await session.start()
-            logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
+            logger.debug("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
             return (session, result)
         } catch {
             session.discard()

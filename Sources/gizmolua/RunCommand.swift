@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
             throw Terminal.fail(error.message)
         }
         if let failure = boot.error {
-            session.end(reason: "the script failed")
+            session.discard()
             throw Terminal.fail(failure)
         }
 

@@ -10,6 +10,7 @@ import Logging
 import Testing
 
 /// The routes, and a live session over a real WebSocket.
+@Suite(.serialized)
 struct GizmoApplicationTests {
     /// The browser tests' click counter: "Click me" turns "waiting" into "clicked N".
     static let counter = Fixture.gizmo("click_counter.lua")
@@ -106,7 +107,8 @@ struct GizmoApplicationTests {
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                 _ = try await messages.next()
             }
-            for _ in 0..<200 where registry.session(session.id) != nil {
+            for _ in 0..<200 {
+                if registry.session(session.id) == nil, await session.vm.isClosed { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(registry.session(session.id) == nil)

@@ -38,6 +38,27 @@ local function emit(command)
     queue[queued] = command
 end
 
+-- Work deferred to the end of the turn, once per key (a plot redraws once
+-- however many series a handler adds). Each runs as script code would: in a
+-- coroutine, under the CPU limit.
+local finishers, finisher_keys = {}, {}
+
+local function at_end_of_turn(key, fn)
+    if finisher_keys[key] then return end
+    finisher_keys[key] = true
+    finishers[#finishers + 1] = fn
+end
+
+local spawn -- below
+
+local function run_finishers()
+    while #finishers > 0 do
+        local pending = finishers
+        finishers, finisher_keys = {}, {}
+        for _, fn in ipairs(pending) do spawn(fn) end
+    end
+end
+
 local function flush()
     for i = 1, ndropped do
         emit({ op = "drop", ref = dropped[i] })
@@ -118,7 +139,7 @@ local function step(co, ...)
     end
 end
 
-local function spawn(fn, ...)
+function spawn(fn, ...)
     local co = co_create(fn)
     managed[co] = true
     step(co, ...)
@@ -375,11 +396,18 @@ local next_component = 0
 local root, shown_by
 
 Component.__name = "gizmo component"
+-- A kind of component with methods of its own (Plot, Input, ...) sets
+-- `_methods`; lookups try those first, then the common ones.
 Component.__index = function(c, key)
     if key == "element" then
         local element = proxy({ el = c.id })
         rawset(c, "element", element)
         return element
+    end
+    local methods = rawget(c, "_methods")
+    if methods then
+        local method = methods[key]
+        if method ~= nil then return method end
     end
     return Component[key]
 end
@@ -426,6 +454,8 @@ node_of = function(c)
     if c._css and next(c._css) then node.css = c._css end
     if c._attrs and next(c._attrs) then node.attrs = c._attrs end
     if next(c._events) then node.on = c._events end
+    if c._slot then node.slot = c._slot end
+    if c._inits then node.init = c._inits end
     if #c.kids > 0 then
         local kids = {}
         for i, kid in ipairs(c.kids) do kids[i] = node_of(kid) end
@@ -595,6 +625,16 @@ end
 function Component:on(event, fn)
     check_type(event, "string", "on", 1)
     check_type(fn, "function", "on", 2, true)
+    -- Components that keep `value` current watch an event of their own; a
+    -- handler of the script's for that event runs after the value is updated.
+    local track = self._track and self._track[event]
+    if track then
+        local handler = fn
+        fn = function(e, ...)
+            track(self, e)
+            if handler then return handler(e, ...) end
+        end
+    end
     local old = self._events[event]
     if old then
         self._handlers[old] = nil
@@ -621,10 +661,27 @@ function Component:focus()
     return self
 end
 
+-- Scripts and style sheets the gizmo added (js_file, css_file), in order:
+-- every render carries them, so a reloaded page gets them back first.
+local head = {}
+
+local function render(node)
+    emit({ op = "render", node = node, head = #head > 0 and head or nil })
+end
+
+local function add_head(kind, url)
+    for _, item in ipairs(head) do
+        if item.url == url then return end
+    end
+    local item = { kind = kind, url = url }
+    head[#head + 1] = item
+    emit({ op = "head", items = { item } })
+end
+
 local function show(c, how)
     if root and root ~= c then unmount(root) end
     root, shown_by = c, how
-    emit({ op = "render", node = node_of(c) })
+    render(node_of(c))
     return c
 end
 
@@ -710,6 +767,504 @@ as_component = function(value, fname, n, nested)
 end
 
 -- ---------------------------------------------------------------------------
+-- The page bridge: files beside the child page, JavaScript of the gizmo's own
+
+-- The host answers `url` or `nil, message`; the message is raised at the
+-- script's line (`level` counts as error's does, from the caller of serve).
+local function serve(level, url, message)
+    if not url then error(message, level + 1) end
+    return url
+end
+
+--- Serves a file of the script's folder beside the child page and returns its
+--- relative URL. A missing file is an error here, not a 404 later.
+---@param path string relative to the script's folder
+---@param mime? string
+---@param url? string the name to serve it under (default: the file's name)
+---@return string url
+function Component:add_content(path, mime, url)
+    check_type(path, "string", "add_content", 1)
+    check_type(mime, "string", "add_content", 2, true)
+    check_type(url, "string", "add_content", 3, true)
+    return serve(2, host.add_file(path, mime, url, "add_content"))
+end
+
+local function head_file(kind, mime, fname)
+    return function(self, path, url)
+        check_type(path, "string", fname, 1)
+        check_type(url, "string", fname, 2, true)
+        add_head(kind, serve(2, host.add_file(path, mime, url, fname)))
+        return self
+    end
+end
+
+--- Loads a JavaScript file of the script's folder into the page; commands
+--- after it (js_init, gz.send) wait until it has run.
+---@type fun(self: table, path: string, url?: string): table
+Component.js_file = head_file("script", "text/javascript; charset=utf-8", "js_file")
+
+--- Adds a style sheet of the script's folder to the page.
+---@type fun(self: table, path: string, url?: string): table
+Component.css_file = head_file("css", "text/css; charset=utf-8", "css_file")
+
+--- Runs JavaScript in the page with `element` (this component's DOM element)
+--- and the named arguments bound; it runs again when the page is re-rendered.
+---@param code string
+---@param args? table name -> value (Lua values, proxies, functions, components)
+function Component:js_init(code, args)
+    check_type(code, "string", "js_init", 1)
+    check_type(args, "table", "js_init", 2, true)
+    local bound = {}
+    for name, value in pairs(args or {}) do
+        if type(name) ~= "string" or not name:match("^[%a_$][%w_$]*$") then
+            error("js_init: argument names must be JavaScript identifiers, not " .. tostring(name), 2)
+        end
+        bound[name] = to_expr(value)
+    end
+    local init = { code = code, args = bound }
+    self._inits = self._inits or {}
+    self._inits[#self._inits + 1] = init
+    update(self, { op = "init", id = self.id, code = code, args = bound })
+    return self
+end
+
+-- ---------------------------------------------------------------------------
+-- Components with a value
+
+local html_escapes = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+local function escape_html(text)
+    return (tostring(text):gsub("[&<>\"']", html_escapes))
+end
+
+local function set_prop(c, name, value)
+    update(c, { op = "prop", id = c.id, v = { [name] = value } })
+end
+
+local function with_methods(c, methods, track)
+    rawset(c, "_methods", methods)
+    if track then rawset(c, "_track", track) end
+    return c
+end
+
+--- Text that looks and acts like a link: `gz.ClickableText("more", {on_click = fn})`.
+---@param text any
+---@param opts? {on_click: fun(event: table)?, color: string?, css: table?, class: string?, title: string?}
+function gz.ClickableText(text, opts)
+    local c = new_component("span", "gz-clickable", opts, "ClickableText")
+    c._text = text == nil and "" or tostring(text)
+    c._attrs = { role = "button", tabindex = "0" }
+    if opts then
+        check_type(opts.on_click, "function", "ClickableText", 2, true, 2)
+        if opts.on_click then c:set_on_click(opts.on_click) end
+        if opts.color ~= nil then c:css({ color = opts.color }) end
+    end
+    return c
+end
+
+local Input = {}
+
+--- Sets the value shown (and `c.value`).
+function Input:set_value(value)
+    value = value == nil and "" or value
+    rawset(self, "value", value)
+    self._attrs.value = tostring(value)
+    set_prop(self, "value", tostring(value))
+    return self
+end
+
+local function input_track(convert)
+    return { input = function(c, e)
+        local value = convert(e and e.value)
+        if value ~= nil then
+            rawset(c, "value", value)
+            c._attrs.value = tostring(value)
+        end
+    end }
+end
+
+local function text_value(v) return v == nil and nil or tostring(v) end
+
+--- A text field: `gz.Input("start", {on_change = fn, on_enter = fn})`.
+--- `on_change(value, event)` runs on every edit, `on_enter(value, event)` on Enter.
+---@param value any
+---@param opts? {type: string?, size: number?, on_change: fun(value: string, event: table)?, on_enter: fun(value: string, event: table)?, placeholder: string?, css: table?, class: string?, title: string?}
+function gz.Input(value, opts)
+    local c = new_component("input", "gz-input", opts, "Input")
+    with_methods(c, Input, input_track(text_value))
+    value = value == nil and "" or tostring(value)
+    c.value = value
+    c._attrs = { type = "text", value = value }
+    if opts then
+        if opts.type ~= nil then check_type(opts.type, "string", "Input", 2, false, 2); c._attrs.type = opts.type end
+        if opts.size ~= nil then check_type(opts.size, "number", "Input", 2, false, 2); c._attrs.size = opts.size end
+        if opts.placeholder ~= nil then c._attrs.placeholder = tostring(opts.placeholder) end
+        check_type(opts.on_change, "function", "Input", 2, true, 2)
+        check_type(opts.on_enter, "function", "Input", 2, true, 2)
+        local on_change, on_enter = opts.on_change, opts.on_enter
+        if on_enter then
+            c:on("keydown", function(e)
+                if e.key ~= "Enter" then return end
+                -- The keydown carries the field's text; the `input` event
+                -- for the last keystroke may still be on its way.
+                if e.value ~= nil then c._track.input(c, e) end
+                return on_enter(c.value, e)
+            end)
+        end
+        if on_change then
+            c:on("input", function(e) return on_change(c.value, e) end)
+            return c
+        end
+    end
+    c:on("input", nil) -- keep `value` current even without a handler
+    return c
+end
+
+--- An Input with a label; put `.label_container` in a layout.
+---@param label any
+---@param value any
+---@param opts? table as for gz.Input
+function gz.LabelledInput(label, value, opts)
+    local c = gz.Input(value, opts)
+    c.label_container = new_component("label", "gz-labelled", nil, "LabelledInput")
+    c.label_container:add(gz.Text(label, { class = "gz-label" }))
+    c.label_container:add(c)
+    return c
+end
+
+local function number_value(v) return tonumber(v) end
+
+local function check_numbers(opts, fname, names)
+    for _, name in ipairs(names) do
+        if opts[name] ~= nil and type(opts[name]) ~= "number" then
+            error(string.format("%s: option %s must be a number, not %s", fname, name, type(opts[name])), 3)
+        end
+    end
+end
+
+--- A slider: `gz.Slider{minimum = 0, maximum = 10, step = 0.1, value = 5, on_change = fn}`.
+--- `on_change(value, event)` runs as it moves (at most once per frame while dragging).
+---@param opts {minimum: number?, maximum: number?, step: number?, value: number?, on_change: fun(value: number, event: table)?, css: table?}
+function gz.Slider(opts)
+    check_type(opts, "table", "Slider", 1, true)
+    opts = opts or {}
+    check_numbers(opts, "Slider", { "minimum", "maximum", "step", "value" })
+    check_type(opts.on_change, "function", "Slider", 1, true, 2)
+    local minimum, maximum = opts.minimum or 0, opts.maximum or 100
+    if minimum > maximum then error("Slider: minimum is greater than maximum", 2) end
+    local c = new_component("input", "gz-slider", opts, "Slider")
+    with_methods(c, Input, input_track(number_value))
+    local value = math.min(math.max(opts.value or minimum, minimum), maximum)
+    c.value = value
+    c.minimum, c.maximum = minimum, maximum
+    c._attrs = { type = "range", min = minimum, max = maximum, step = opts.step or "any", value = tostring(value) }
+    local on_change = opts.on_change
+    c:on("input", on_change and function(e) return on_change(c.value, e) end or nil)
+    return c
+end
+
+local RangeSlider = {}
+
+--- Sets both ends: `r:set_value{2, 8}`.
+function RangeSlider:set_value(values)
+    check_type(values, "table", "set_value", 1)
+    local low, high = tonumber(values[1]), tonumber(values[2])
+    if not low or not high then error("set_value: argument #1 must be {low, high}", 2) end
+    if low > high then low, high = high, low end
+    rawset(self, "value", { low, high })
+    self.low:set_value(low)
+    self.high:set_value(high)
+    return self
+end
+
+--- Two sliders for a range: `gz.RangeSlider{minimum = 0, maximum = 10, values = {2, 8}, on_change = fn}`;
+--- `value` is `{low, high}`, kept in order.
+---@param opts {minimum: number?, maximum: number?, step: number?, values: number[]?, on_change: fun(value: number[], event: table)?}
+function gz.RangeSlider(opts)
+    check_type(opts, "table", "RangeSlider", 1, true)
+    opts = opts or {}
+    check_numbers(opts, "RangeSlider", { "minimum", "maximum", "step" })
+    check_type(opts.values, "table", "RangeSlider", 1, true, 2)
+    check_type(opts.on_change, "function", "RangeSlider", 1, true, 2)
+    local minimum, maximum = opts.minimum or 0, opts.maximum or 100
+    local values = opts.values or { minimum, maximum }
+    local c = new_component("div", "gz-range-slider", opts, "RangeSlider")
+    with_methods(c, RangeSlider)
+    local function moved(_, e)
+        local low, high = c.low.value, c.high.value
+        if low > high then low, high = high, low end
+        rawset(c, "value", { low, high })
+        if opts.on_change then return opts.on_change(c.value, e) end
+    end
+    c.low = gz.Slider({ minimum = minimum, maximum = maximum, step = opts.step, value = values[1], on_change = moved })
+    c.high = gz.Slider({ minimum = minimum, maximum = maximum, step = opts.step, value = values[2], on_change = moved })
+    c:add(c.low)
+    c:add(c.high)
+    rawset(c, "value", { math.min(c.low.value, c.high.value), math.max(c.low.value, c.high.value) })
+    return c
+end
+
+-- Choices: a list of strings, or of {label, value} pairs.
+local function choices_of(list, fname)
+    if type(list) ~= "table" then
+        error(string.format("%s: argument #1 must be a list of strings or {label, value} pairs, not %s",
+            fname, type(list)), 3)
+    end
+    local out = {}
+    for i, item in ipairs(list) do
+        if type(item) == "table" then
+            if item[1] == nil then error(string.format("%s: choice #%d has no label", fname, i), 3) end
+            out[i] = { label = tostring(item[1]), value = item[2] == nil and item[1] or item[2] }
+        elseif type(item) == "string" or type(item) == "number" then
+            out[i] = { label = tostring(item), value = item }
+        else
+            error(string.format("%s: choice #%d must be a string or a {label, value} pair, not %s",
+                fname, i, type(item)), 3)
+        end
+    end
+    return out
+end
+
+local function index_of(choices, value)
+    for i, choice in ipairs(choices) do
+        if choice.value == value then return i end
+    end
+    return nil
+end
+
+local Chooser = {}
+
+local function chooser_html(c)
+    local parts = {}
+    for i, choice in ipairs(c.choices) do
+        local checked = c._checked[i] and " checked" or ""
+        parts[i] = string.format('<label class="gz-choice"><input type="%s" name="%s" value="%d"%s> %s</label>',
+            c._kind, c._name, i, checked, escape_html(choice.label))
+    end
+    return table.concat(parts)
+end
+
+local function chooser_value(c)
+    if c._kind == "radio" then
+        for i in pairs(c._checked) do return c.choices[i].value end
+        return nil
+    end
+    local values = {}
+    for i, choice in ipairs(c.choices) do
+        if c._checked[i] then values[#values + 1] = choice.value end
+    end
+    return values
+end
+
+--- Selects values: a list for CheckBoxes, one value for RadioButtons.
+function Chooser:set_value(value)
+    local checked = {}
+    local list = self._kind == "radio" and { value } or value
+    check_type(list, "table", "set_value", 1)
+    for _, v in ipairs(list) do
+        local i = index_of(self.choices, v)
+        if not i then error("set_value: " .. tostring(v) .. " is not one of the choices", 2) end
+        checked[i] = true
+    end
+    self._checked = checked
+    rawset(self, "value", chooser_value(self))
+    return self:html(chooser_html(self))
+end
+
+local function chooser(kind, fname)
+    return function(list, opts)
+        local choices = choices_of(list, fname)
+        check_type(opts, "table", fname, 2, true, 2)
+        local c = new_component("div", "gz-choices", opts, fname)
+        with_methods(c, Chooser, { change = function(self, e)
+            local i = tonumber(e and e.value)
+            if not i or not self.choices[i] then return end
+            if kind == "radio" then self._checked = {} end
+            self._checked[i] = e.checked and true or nil
+            rawset(self, "value", chooser_value(self))
+            self._html = chooser_html(self) -- a re-render shows the same choice
+        end })
+        c.choices, c._kind, c._name, c._checked = choices, kind, "gz-choice-" .. c.id, {}
+        local selected = opts and opts.selected
+        if selected ~= nil then
+            for _, v in ipairs(kind == "radio" and { selected } or selected) do
+                local i = index_of(choices, v)
+                if not i then error(fname .. ": selected value " .. tostring(v) .. " is not one of the choices", 2) end
+                c._checked[i] = true
+            end
+        end
+        rawset(c, "value", chooser_value(c))
+        c._html = chooser_html(c)
+        local on_change = opts and opts.on_change
+        check_type(on_change, "function", fname, 2, true, 2)
+        c:on("change", on_change and function(e) return on_change(c.value, e) end or nil)
+        return c
+    end
+end
+
+--- Check boxes: `gz.CheckBoxes({"red", "green"}, {selected = {"red"}, on_change = fn})`;
+--- `value` is the list of checked values.
+gz.CheckBoxes = chooser("checkbox", "CheckBoxes")
+--- Radio buttons: `gz.RadioButtons({{"Small", 1}, {"Large", 2}}, {selected = 1, on_change = fn})`;
+--- `value` is the chosen value (nil when none).
+gz.RadioButtons = chooser("radio", "RadioButtons")
+
+local DropDown = {}
+
+function DropDown:set_value(value)
+    local i = index_of(self.choices, value)
+    if not i then error("set_value: " .. tostring(value) .. " is not one of the choices", 2) end
+    rawset(self, "value", value)
+    self._selected = i
+    self._html = self:_options()
+    set_prop(self, "value", tostring(i))
+    return self
+end
+
+function DropDown:_options()
+    local parts = {}
+    for i, choice in ipairs(self.choices) do
+        parts[i] = string.format('<option value="%d"%s>%s</option>', i,
+            i == self._selected and " selected" or "", escape_html(choice.label))
+    end
+    return table.concat(parts)
+end
+
+--- A drop-down list: `gz.DropDownSelect({"a", "b"}, {selected = "b", on_change = fn})`;
+--- `value` is the chosen value.
+function gz.DropDownSelect(list, opts)
+    local choices = choices_of(list, "DropDownSelect")
+    check_type(opts, "table", "DropDownSelect", 2, true, 2)
+    local c = new_component("select", "gz-select", opts, "DropDownSelect")
+    with_methods(c, DropDown, { change = function(self, e)
+        local i = tonumber(e and e.value)
+        if not i or not self.choices[i] then return end
+        self._selected = i
+        rawset(self, "value", self.choices[i].value)
+        self._html = self:_options()
+    end })
+    c.choices = choices
+    local selected = opts and opts.selected
+    c._selected = 1
+    if selected ~= nil then
+        c._selected = index_of(choices, selected)
+        if not c._selected then error("DropDownSelect: selected value " .. tostring(selected) .. " is not one of the choices", 2) end
+    end
+    rawset(c, "value", choices[c._selected] and choices[c._selected].value)
+    c._html = c:_options()
+    local on_change = opts and opts.on_change
+    check_type(on_change, "function", "DropDownSelect", 2, true, 2)
+    c:on("change", on_change and function(e) return on_change(c.value, e) end or nil)
+    return c
+end
+
+-- ---------------------------------------------------------------------------
+-- Template and Image
+
+local Template = {}
+
+--- Puts a component into the template's element of class `class`.
+---@param component table
+---@param class string
+function Template:put(component, class)
+    component = as_component(component, "put", 1, "Stack")
+    check_type(class, "string", "put", 2)
+    if not self._classes[class] then
+        local known = {}
+        for name in pairs(self._classes) do known[#known + 1] = name end
+        table.sort(known)
+        error(string.format("put: the template has no element of class '%s' (its classes: %s)",
+            class, #known > 0 and table.concat(known, ", ") or "none"), 2)
+    end
+    component._slot = class
+    return self:add(component)
+end
+
+--- HTML with places for components: `gz.Template('<div class="a"></div>'):put(c, "a")`.
+---@param html string
+---@param opts? table {css=, class=, title=}
+function gz.Template(html, opts)
+    check_type(html, "string", "Template", 1)
+    local c = gz.Html(html, opts)
+    with_methods(c, Template)
+    local classes = {}
+    for _, names in html:gmatch("class%s*=%s*([\"'])(.-)%1") do
+        for name in names:gmatch("%S+") do classes[name] = true end
+    end
+    c._classes = classes
+    return c
+end
+
+local Image = {}
+
+local function image_source(c, spec, fname)
+    local url
+    c._version = (c._version or 0) + 1
+    local name = "image-" .. c.id
+    if spec.file ~= nil then
+        check_type(spec.file, "string", fname, 1, false, 3)
+        url = serve(3, host.add_file(spec.file, spec.mime, name, fname))
+    elseif spec.bytes ~= nil then
+        check_type(spec.bytes, "string", fname, 1, false, 3)
+        url = serve(3, host.add_bytes(spec.bytes, spec.mime or "application/octet-stream", name))
+    else
+        error(fname .. ": give file= (a path) or bytes= (a string)", 3)
+    end
+    return url .. "?v=" .. c._version
+end
+
+--- Shows new content: `img:set_content{bytes = png, mime = "image/png"}` or `{file = "b.png"}`.
+function Image:set_content(spec)
+    check_type(spec, "table", "set_content", 1)
+    local src = image_source(self, spec, "set_content")
+    self._attrs.src = src
+    update(self, { op = "attr", id = self.id, v = { src = src } })
+    return self
+end
+
+--- An image served beside the page: `gz.Image{file = "logo.png", width = 120}`
+--- or `gz.Image{bytes = data, mime = "image/png"}`.
+---@param spec {file: string?, bytes: string?, mime: string?, width: number?, height: number?, alt: string?}
+function gz.Image(spec)
+    check_type(spec, "table", "Image", 1)
+    local c = new_component("img", "gz-image", spec, "Image")
+    with_methods(c, Image)
+    c._attrs = { src = image_source(c, spec, "Image"), alt = spec.alt and tostring(spec.alt) or "" }
+    if spec.width or spec.height then c:resize({ width = spec.width, height = spec.height }) end
+    return c
+end
+
+-- ---------------------------------------------------------------------------
+-- Parts of the library loaded on first use (precompiled by the host), so a
+-- session pays for a plot only when it makes one. A part is a chunk called
+-- with (gz, api) that defines its constructors.
+
+local api = {
+    Component = Component,
+    new_component = new_component,
+    check_type = check_type,
+    update = update,
+    emit = emit,
+    at_end_of_turn = at_end_of_turn,
+    to_expr = to_expr,
+    json_null = json_null,
+    array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
+}
+
+local function on_first_use(part, names)
+    for _, name in ipairs(names) do
+        local loader
+        loader = function(...)
+            host.library(part)()(gz, api)
+            if gz[name] == loader then error("gizmo: the " .. part .. " part did not define " .. name, 2) end
+            return gz[name](...)
+        end
+        gz[name] = loader
+    end
+end
+
+on_first_use("plot", { "Plot" })
+
+-- ---------------------------------------------------------------------------
 -- Utilities
 
 gz.json = {
@@ -726,6 +1281,22 @@ gz.env = setmetatable({}, {
     __newindex = function() error("gz.env is read-only", 2) end,
     __pairs = function() return next, host.environ(), nil end,
 })
+
+--- The path of `name` in the module's writable data folder.
+---@param name string a file name
+---@return string path
+function gz.data_path(name) return serve(2, host.data_path(name)) end
+
+--- Writes text to a file of the data folder atomically (readers never see half a file).
+---@param path string from gz.data_path
+---@param text string
+function gz.write_file(path, text) return serve(2, host.write_file(path, text)) end
+
+--- The text of a file in the data folder or the script's own folder; nil and
+--- a message when there is none.
+---@param path string
+---@return string|nil text, string|nil message
+function gz.read_file(path) return host.read_file(path) end
 
 --- Writes a line to the server's log.
 function gz.log(...)
@@ -765,10 +1336,10 @@ end
 
 local function render_all()
     if root then
-        emit({ op = "render", node = node_of(root) })
+        render(node_of(root))
     else
-        emit({ op = "render", node = { id = 0, tag = "p", cls = { "gz-empty" },
-            text = "This gizmo has not shown anything yet (call :show() on a component)." } })
+        render({ id = 0, tag = "p", cls = { "gz-empty" },
+            text = "This gizmo has not shown anything yet (call :show() on a component)." })
     end
 end
 
@@ -877,6 +1448,7 @@ end
 local function turn(kind, arg)
     if kind == "stats" then return stats() end
     local result = turns[kind](arg)
+    run_finishers()
     return flush(), result or nil, shown_by
 end
 

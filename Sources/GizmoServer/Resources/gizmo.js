@@ -67,6 +67,7 @@
 
   function onOpen() {
     awaitingRender = true;
+    pending.length = 0; // what was left of the old connection's frames
     setStatus("connected");
     send({ t: "hello", v: PROTOCOL_VERSION });
   }
@@ -134,7 +135,23 @@
       commands = commands.slice(start);
       awaitingRender = false;
     }
-    commands.forEach(runCommand);
+    pending.push(...commands);
+    pump();
+  }
+
+  // Commands run strictly in order; one that loads a script (render, head)
+  // holds the rest until the script has run, so code that needs it finds it.
+  const pending = [];
+  let pumping = false;
+
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    while (pending.length > 0) {
+      const waiting = runCommand(pending.shift());
+      if (waiting) await waiting;
+    }
+    pumping = false;
   }
 
   function runCommand(command) {
@@ -144,23 +161,35 @@
       sendError(`unknown op ${JSON.stringify(op === undefined ? null : op)} (command ${JSON.stringify(command)})`.slice(0, 500));
       return;
     }
+    const fail = (e) => sendError(e instanceof CommandError ? `${op}: ${e.message}` : String(e), op);
     try {
-      handler(command);
+      const result = handler(command);
+      return isThenable(result) ? Promise.resolve(result).catch(fail) : null;
     } catch (e) {
-      sendError(e instanceof CommandError ? `${op}: ${e.message}` : String(e), op);
+      fail(e);
+      return null;
     }
   }
 
   // ---- commands --------------------------------------------------------
 
   const handlers = {
-    render(c) {
+    async render(c) {
+      if (c.head) await addHead(c.head);
       components.clear();
       refs.clear();
       listeners.clear();
-      root.replaceChildren(build(c.node));
+      const inits = [];
+      root.replaceChildren(build(c.node, inits));
+      runInits(inits);
       retryMs = FIRST_RETRY_MS; // the session took us back: a later drop retries quickly
     },
+    head(c) { return addHead(c.items); },
+    prop(c) {
+      const el = component(c.id);
+      for (const name in c.v || {}) el[name] = c.v[name];
+    },
+    init(c) { runInits([{ el: component(c.id), code: c.code, args: c.args }]); },
     text(c) { component(c.id).textContent = c.v == null ? "" : String(c.v); },
     html(c) { component(c.id).innerHTML = c.v == null ? "" : String(c.v); },
     css(c) { setStyles(component(c.id), c.v); },
@@ -171,11 +200,23 @@
       else throw new CommandError(`component ${c.id}: needs "add" or "remove"`);
     },
     attr(c) { setAttributes(component(c.id), c.v); },
-    append(c) { component(c.id).appendChild(build(c.node)); },
+    append(c) {
+      const el = component(c.id);
+      const inits = [];
+      slot(el, c.node).appendChild(build(c.node, inits));
+      runInits(inits);
+    },
     kids(c) {
       const el = component(c.id);
       forgetInside(el);
-      el.replaceChildren(...(c.nodes || []).map(build));
+      const inits = [];
+      const kids = (c.nodes || []).map((node) => [node, build(node, inits)]);
+      if (kids.some(([node]) => node.slot != null)) {
+        for (const [node, kid] of kids) slot(el, node).appendChild(kid);
+      } else {
+        el.replaceChildren(...kids.map(([, kid]) => kid));
+      }
+      runInits(inits);
     },
     on(c) { listen(component(c.id), c.id, c.event, c.cb); },
     focus(c) { component(c.id).focus(); },
@@ -218,7 +259,8 @@
     return el;
   }
 
-  function build(node) {
+  /** Builds a NODE; its `init` code is collected to run once it is in the page. */
+  function build(node, inits) {
     if (!node || typeof node !== "object" || node.id == null) {
       throw new CommandError(`a node needs an "id": ${JSON.stringify(node)}`.slice(0, 300));
     }
@@ -234,8 +276,59 @@
     if (node.css) setStyles(el, node.css);
     if (node.attrs) setAttributes(el, node.attrs);
     for (const event in node.on || {}) listen(el, node.id, event, node.on[event]);
-    for (const kid of node.kids || []) el.appendChild(build(kid));
+    for (const kid of node.kids || []) slot(el, kid).appendChild(build(kid, inits));
+    for (const init of node.init || []) inits.push({ el, code: init.code, args: init.args });
     return el;
+  }
+
+  /** Where a child goes: the parent, or the element of class `slot` inside it (a Template). */
+  function slot(el, node) {
+    if (node.slot == null) return el;
+    const target = el.querySelector(`.${CSS.escape(String(node.slot))}`);
+    if (!target) throw new CommandError(`component ${node.id}: no element of class ${JSON.stringify(node.slot)} to put it in`);
+    return target;
+  }
+
+  /** js_init code: run with `element` and the named arguments bound. */
+  function runInits(inits) {
+    for (const { el, code, args } of inits) {
+      try {
+        const names = Object.keys(args || {});
+        const values = names.map((name) => evaluate(args[name]));
+        new Function("element", ...names, String(code))(el, ...values);
+      } catch (e) {
+        sendError(`js_init: ${errorText(e)}`, "init");
+      }
+    }
+  }
+
+  /** Scripts and style sheets a gizmo added, each once per page; resolves when scripts have run. */
+  function addHead(items) {
+    const loads = [];
+    for (const item of items || []) {
+      const url = String(item.url);
+      const known = [...document.head.querySelectorAll("[data-gz-head]")].find((e) => e.dataset.gzHead === url);
+      if (known) continue;
+      let el;
+      if (item.kind === "css") {
+        el = document.createElement("link");
+        el.rel = "stylesheet";
+        el.href = url;
+      } else if (item.kind === "script") {
+        el = document.createElement("script");
+        el.src = url;
+        el.async = false;
+        loads.push(new Promise((resolve) => {
+          el.onload = resolve;
+          el.onerror = () => { showError(`Could not load the script ${url}`); resolve(); };
+        }));
+      } else {
+        throw new CommandError(`unknown head item kind ${JSON.stringify(item.kind)}`);
+      }
+      el.dataset.gzHead = url;
+      document.head.appendChild(el);
+    }
+    return Promise.all(loads);
   }
 
   /** The single top-level element of the HTML, or a div around whatever else it holds. */
@@ -284,9 +377,29 @@
       listeners.delete(key);
     }
     if (cb == null) return;
-    const handler = (e) => send({ t: "call", cb, args: [jsonSafe(e)] });
+    const handler = event === "input" ? latestOnly(cb) : (e) => {
+      sendHeldInputs(); // what was typed reaches Lua before the click or key that follows it
+      send({ t: "call", cb, args: [jsonSafe(e)] });
+    };
     el.addEventListener(event, handler);
     listeners.set(key, { el, event, handler });
+  }
+
+  /** A drag fires `input` far faster than anyone redraws: send at most one
+   * per animation frame, always the latest, so no stale updates queue up. */
+  const heldInputs = new Map(); // callback id -> the latest event not yet sent
+
+  function latestOnly(cb) {
+    return (e) => {
+      const first = !heldInputs.has(cb);
+      heldInputs.set(cb, jsonSafe(e));
+      if (first) requestAnimationFrame(sendHeldInputs);
+    };
+  }
+
+  function sendHeldInputs() {
+    for (const [cb, event] of heldInputs) send({ t: "call", cb, args: [event] });
+    heldInputs.clear();
   }
 
   // ---- EXPR ------------------------------------------------------------

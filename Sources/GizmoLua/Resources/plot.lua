@@ -1,0 +1,605 @@
+-- Plot: line and scatter charts drawn as SVG, the gizmo's stand-in for
+-- matplotlib. Loaded on the first call of gz.Plot (see `on_first_use` in
+-- gizmo.lua), so a session pays for it only when it makes a plot; `install`
+-- at the bottom defines gz.Plot.
+--
+-- A plot keeps its data in Lua and redraws its whole SVG at the end of the
+-- turn in which it changed, so a handler that clears, adds three series and
+-- retitles sends one `html` command, not five.
+
+local format, concat = string.format, table.concat
+local floor, ceil, abs, log, max, min = math.floor, math.ceil, math.abs, math.log, math.max, math.min
+local type, tostring, tonumber, ipairs, select, error, getmetatable, rawget =
+    type, tostring, tonumber, ipairs, select, error, getmetatable, rawget
+local utf8_len = utf8.len
+
+local HUGE = math.huge
+
+-- Series colours, cycling: matplotlib's "tab10" without its grey and brown,
+-- which vanish on one of the light and dark page backgrounds.
+local PALETTE = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+    "#9467bd", "#17becf", "#e377c2", "#bcbd22",
+}
+
+local DEFAULT_WIDTH, DEFAULT_HEIGHT = 480, 320
+local TICK_FONT, LABEL_FONT, TITLE_FONT = 11, 12, 14
+local TICK_LENGTH = 5
+
+-- ---------------------------------------------------------------------------
+-- Text
+
+local ESCAPES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+
+--- Escapes text for SVG content and attribute values: the script's strings
+--- must never become markup.
+---@param s string
+---@return string
+local function escape(s)
+    return (s:gsub("[&<>\"']", ESCAPES))
+end
+
+-- An estimate of a text's width in pixels: the SVG is built in Lua, where
+-- nothing can measure glyphs; 0.6 em per character fits most Latin text in
+-- the usual sans-serif fonts.
+local function text_width(s, size)
+    return (utf8_len(s) or #s) * size * 0.6
+end
+
+-- The same for a tick label: digits are 0.56 em in most sans-serif fonts,
+-- "." and "-" about half that; a tighter guess allows more ticks.
+local function number_width(s, size)
+    local narrow = select(2, s:gsub("[.%-]", ""))
+    return ((#s - narrow) * 0.56 + narrow * 0.3) * size
+end
+
+-- ---------------------------------------------------------------------------
+-- Ticks
+
+-- Steps are m * 10^k for these m.
+local MANTISSAS = { 1, 2, 2.5, 5 }
+
+-- Tick i of the step m * 10^k. Dividing by an exact power of ten gives the
+-- double nearest the decimal (3 / 10 is 0.3), where 3 * 0.1 would give
+-- 0.30000000000000004 and put float noise into positions and labels.
+local function tick_value(i, m, k)
+    if k < 0 then return i * m / 10.0 ^ -k end
+    return i * m * 10.0 ^ k
+end
+
+-- "2.50e+06" -> "2.5e6", "1.00e-05" -> "1e-5".
+local function tidy_exponent(s)
+    local mantissa, sign, digits = s:match("^(.-)e([+-])(%d+)$")
+    if not mantissa then return s end
+    if mantissa:find(".", 1, true) then
+        mantissa = mantissa:gsub("0+$", ""):gsub("%.$", "")
+    end
+    return mantissa .. "e" .. (sign == "-" and "-" or "") .. tonumber(digits)
+end
+
+--- The labels of ticks i0..i1 of the step m * 10^k: one number of decimals
+--- for the whole axis (enough for the step, none of the float noise), or
+--- e-notation for very large or very small values.
+---@return number[] values
+---@return string[] labels
+local function tick_labels(i0, i1, m, k)
+    local extra = m == 2.5 and 1 or 0 -- 2.5 * 10^k needs one digit more than 10^k
+    local big = max(abs(tick_value(i0, m, k)), abs(tick_value(i1, m, k)))
+    local decimals = max(0, extra - k)
+    local scientific = (big >= 1e6 and k >= 3) or (decimals >= 5 and big < 1e-2)
+    local fixed = "%." .. decimals .. "f"
+    local values, labels, n = {}, {}, 0
+    for i = i0, i1 do
+        local v = tick_value(i, m, k)
+        local label
+        if scientific then
+            if v == 0 then
+                label = "0"
+            else
+                local digits = max(0, floor(log(abs(v), 10) + 1e-9) - k + extra)
+                label = tidy_exponent(format("%." .. digits .. "e", v))
+            end
+        else
+            label = format(fixed, v)
+            if label:find("^%-[0.]+$") then label = label:sub(2) end -- no "-0.0"
+        end
+        n = n + 1
+        values[n], labels[n] = v, label
+    end
+    return values, labels
+end
+
+--- Chooses "nice" ticks (steps of 1, 2, 2.5 or 5 times a power of ten) for
+--- the axis range lo..hi drawn over `pixels`: about 6 ticks, fewer when the
+--- labels would not fit (`horizontal`: labels side by side, else stacked).
+---@param lo number
+---@param hi number
+---@param pixels number
+---@param horizontal boolean
+---@return number[] values
+---@return string[] labels
+local function nice_ticks(lo, hi, pixels, horizontal)
+    local span = hi - lo
+    if not (span > 0 and span < HUGE) then return {}, {} end -- beyond doubles: no ticks rather than a hang
+    local k0 = floor(log(span, 10)) - 1
+    local best_score, best_i0, best_i1, best_m, best_k, best_values, best_labels = HUGE
+    for k = k0 - 1, k0 + 1 do
+        local scale = 10.0 ^ k
+        for _, m in ipairs(MANTISSAS) do
+            local step = m * scale
+            -- The tolerance keeps a tick that float rounding puts a hair outside.
+            local i0, i1 = ceil(lo / step - 1e-9), floor(hi / step + 1e-9)
+            local n = i1 - i0 + 1
+            if n >= 2 and n <= 12 then
+                -- 5 to 8 ticks, 6 best; a 2.5 step reads less easily than 2 or 5.
+                local outside = n < 5 and 5 - n or n > 8 and n - 8 or 0
+                local score = outside * 10 + abs(n - 6) + (m == 2.5 and 1 or 0)
+                -- Labels that do not fit score more than any that do: the
+                -- least crowded wins (1000 - gap > 900, above every score that fits).
+                if score < best_score or best_score >= 900 then
+                    local gap = pixels * step / span
+                    local values, labels
+                    if horizontal then -- side by side: the widest label decides
+                        values, labels = tick_labels(i0, i1, m, k)
+                        local widest = 0
+                        for _, label in ipairs(labels) do widest = max(widest, number_width(label, TICK_FONT)) end
+                        if gap < widest + 10 then score = 1000 - gap end
+                    elseif gap < TICK_FONT + 6 then -- stacked: the font size decides
+                        score = 1000 - gap
+                    end
+                    if score < best_score then
+                        best_score, best_i0, best_i1, best_m, best_k, best_values, best_labels =
+                            score, i0, i1, m, k, values, labels
+                    end
+                end
+            end
+        end
+    end
+    if not best_i0 then return {}, {} end
+    if not best_values then best_values, best_labels = tick_labels(best_i0, best_i1, best_m, best_k) end
+    return best_values, best_labels
+end
+
+--- The axis range for data lo..hi (nil when there is none): 5% of margin on
+--- each side so points do not sit on the frame; a constant series gets a
+--- range around its value; no data gets 0..1.
+---@param lo number|nil
+---@param hi number|nil
+---@return number lo
+---@return number hi
+local function axis_range(lo, hi)
+    if lo == nil then return 0, 1 end
+    local span = hi - lo
+    -- A span at the limit of float precision would give ticks with equal labels.
+    if not (span > max(abs(lo), abs(hi)) * 1e-12) or span < 1e-200 then
+        local mid = lo / 2 + hi / 2
+        local pad = abs(mid) * 0.1
+        if not (pad >= 1e-200) then pad = 1 end -- zero (or a denormal)
+        return mid - pad, mid + pad
+    end
+    local pad = span * 0.05
+    return lo - pad, hi + pad
+end
+
+-- ---------------------------------------------------------------------------
+-- Drawing
+
+local function widest(labels, size)
+    local w = 0
+    for _, label in ipairs(labels) do w = max(w, number_width(label, size)) end
+    return w
+end
+
+-- A number for an attribute: short, no exponent for sizes a script gives.
+local function num(v)
+    if v == floor(v) and abs(v) < 1e15 then return format("%d", v) end
+    return format("%.2f", v)
+end
+
+-- The series' path: one <path>, coordinates to 0.1 px; a non-finite x or y
+-- lifts the pen, so the next point starts a new M.
+local function line_path(s, ox, oy, xlo, ylo, sx, sy)
+    local xs, ys = s.xs, s.ys
+    local parts, n, pen = {}, 0, false
+    for i = 1, s.n do
+        local x, y = xs[i], ys[i]
+        -- v - v is 0 for finite v and nan for nan and +-inf.
+        if x - x == 0 and y - y == 0 then
+            n = n + 1
+            parts[n] = format(pen and "L%.1f %.1f" or "M%.1f %.1f", ox + (x - xlo) * sx, oy - (y - ylo) * sy)
+            pen = true
+        else
+            pen = false
+        end
+    end
+    return concat(parts, "", 1, n)
+end
+
+local function scatter_circles(s, ox, oy, xlo, ylo, sx, sy)
+    local xs, ys = s.xs, s.ys
+    local circle = '<circle cx="%.1f" cy="%.1f" r="' .. num(s.size) .. '"/>'
+    local parts, n = {}, 0
+    for i = 1, s.n do
+        local x, y = xs[i], ys[i]
+        if x - x == 0 and y - y == 0 then
+            n = n + 1
+            parts[n] = format(circle, ox + (x - xlo) * sx, oy - (y - ylo) * sy)
+        end
+    end
+    return concat(parts, "", 1, n)
+end
+
+--- Builds the plot's whole SVG.
+---@param st gizmo.PlotState
+---@return string svg
+local function svg_of(st)
+    local W, H = st.width, st.height
+    local series = st.series
+
+    -- The data's extent, over finite points only (kept per series when added).
+    local dxlo, dxhi, dylo, dyhi
+    for _, s in ipairs(series) do
+        if s.xmin then
+            if dxlo == nil or s.xmin < dxlo then dxlo = s.xmin end
+            if dxhi == nil or s.xmax > dxhi then dxhi = s.xmax end
+            if dylo == nil or s.ymin < dylo then dylo = s.ymin end
+            if dyhi == nil or s.ymax > dyhi then dyhi = s.ymax end
+        end
+    end
+    local xlo, xhi = axis_range(dxlo, dxhi)
+    local ylo, yhi = axis_range(dylo, dyhi)
+
+    -- Layout. The y ticks depend only on the height, the left margin on their
+    -- labels' width, and the x ticks on the width that is left.
+    local title, xlabel, ylabel = st.title, st.xlabel, st.ylabel
+    local top = title and 34 or 14
+    local bottom = TICK_LENGTH + 4 + TICK_FONT + 8 + (xlabel and LABEL_FONT + 8 or 0)
+    local ph = max(H - top - bottom, 10)
+    local yvalues, ylabels = nice_ticks(ylo, yhi, ph, false)
+    local left = 8 + (ylabel and LABEL_FONT + 8 or 0) + widest(ylabels, TICK_FONT) + TICK_LENGTH + 4
+    local right = 16
+    local pw = max(W - left - right, 10)
+    local xvalues, xlabels = nice_ticks(xlo, xhi, pw, true)
+
+    local ox, oy = left, top + ph -- the plot area's bottom-left corner
+    local sx, sy = pw / (xhi - xlo), ph / (yhi - ylo)
+    local plot_right = left + pw
+
+    local out, n = {}, 0
+    local function put(s)
+        n = n + 1
+        out[n] = s
+    end
+
+    put(format('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-label="%s" font-size="%d">',
+        num(W), num(H), num(W), num(H), escape(title or "plot"), TICK_FONT))
+
+    -- Grid, frame and tick marks in the page's text colour (currentColor), so
+    -- they follow a light or dark page.
+    local grid, marks, g, t = {}, {}, 0, 0
+    for _, v in ipairs(xvalues) do
+        local x = ox + (v - xlo) * sx
+        g, t = g + 1, t + 1
+        grid[g] = format("M%.1f %.1fV%.1f", x, top, oy)
+        marks[t] = format("M%.1f %.1fv%d", x, oy, TICK_LENGTH)
+    end
+    for _, v in ipairs(yvalues) do
+        local y = oy - (v - ylo) * sy
+        g, t = g + 1, t + 1
+        grid[g] = format("M%.1f %.1fH%.1f", ox, y, plot_right)
+        marks[t] = format("M%.1f %.1fh%d", ox, y, -TICK_LENGTH)
+    end
+    put('<g class="gz-plot-axis" fill="none" stroke="currentColor" shape-rendering="crispEdges">')
+    if g > 0 then put(format('<path class="gz-plot-grid" stroke-opacity="0.12" d="%s"/>', concat(grid))) end
+    put(format('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" stroke-opacity="0.6"/>', ox, top, pw, ph))
+    if t > 0 then put(format('<path stroke-opacity="0.6" d="%s"/>', concat(marks))) end
+    put("</g>")
+
+    -- Tick labels: numbers made here, nothing to escape.
+    put('<g class="gz-plot-axis" fill="currentColor" text-anchor="middle">')
+    local label_y = oy + TICK_LENGTH + 4 + TICK_FONT
+    for i, v in ipairs(xvalues) do
+        put(format('<text x="%.1f" y="%.1f">%s</text>', ox + (v - xlo) * sx, label_y, xlabels[i]))
+    end
+    put('</g><g class="gz-plot-axis" fill="currentColor" text-anchor="end">')
+    local label_x = ox - TICK_LENGTH - 4
+    for i, v in ipairs(yvalues) do
+        put(format('<text x="%.1f" y="%.1f" dy="0.32em">%s</text>', label_x, oy - (v - ylo) * sy, ylabels[i]))
+    end
+    put("</g>")
+
+    if xlabel then
+        put(format('<text class="gz-plot-axis gz-plot-xlabel" x="%.1f" y="%.1f" text-anchor="middle" font-size="%d" fill="currentColor">%s</text>',
+            ox + pw / 2, H - 8, LABEL_FONT, escape(xlabel)))
+    end
+    if ylabel then
+        local x, y = 8 + LABEL_FONT, top + ph / 2
+        put(format('<text class="gz-plot-axis gz-plot-ylabel" x="%.1f" y="%.1f" transform="rotate(-90 %.1f %.1f)" text-anchor="middle" font-size="%d" fill="currentColor">%s</text>',
+            x, y, x, y, LABEL_FONT, escape(ylabel)))
+    end
+    if title then
+        put(format('<text class="gz-plot-title" x="%.1f" y="%d" text-anchor="middle" font-size="%d" font-weight="600" fill="currentColor">%s</text>',
+            ox + pw / 2, 22, TITLE_FONT, escape(title)))
+    end
+
+    -- The series, in the order they were added (later ones on top).
+    local labelled = {}
+    for _, s in ipairs(series) do
+        local color = escape(s.color)
+        if s.kind == "line" then
+            local d = line_path(s, ox, oy, xlo, ylo, sx, sy)
+            if d ~= "" then
+                put(format('<path class="gz-plot-series" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" stroke-linecap="round" d="%s"/>',
+                    color, num(s.width), d))
+            end
+        else
+            put(format('<g class="gz-plot-series" fill="%s">', color))
+            put(scatter_circles(s, ox, oy, xlo, ylo, sx, sy))
+            put("</g>")
+        end
+        if s.label then labelled[#labelled + 1] = s end
+    end
+
+    -- The legend: top right inside the plot area, over the series, on the
+    -- page's background colour so lines behind it do not cross its text.
+    if #labelled > 0 then
+        local row, swatch = 16, 20
+        local text_w = 0
+        for _, s in ipairs(labelled) do text_w = max(text_w, text_width(s.label, TICK_FONT)) end
+        local bw, bh = 8 + swatch + 6 + text_w + 8, #labelled * row + 8
+        local bx, by = plot_right - 8 - bw, top + 8
+        put('<g class="gz-plot-legend">')
+        put(format('<rect x="%.1f" y="%.1f" width="%.1f" height="%d" rx="3" style="fill:var(--gz-bg,Canvas)" fill-opacity="0.85" stroke="currentColor" stroke-opacity="0.3"/>',
+            bx, by, bw, bh))
+        for i, s in ipairs(labelled) do
+            local y = by + 4 + (i - 0.5) * row
+            local color = escape(s.color)
+            if s.kind == "line" then
+                put(format('<path d="M%.1f %.1fh%d" stroke="%s" stroke-width="%s" stroke-linecap="round"/>',
+                    bx + 8, y, swatch, color, num(s.width)))
+            else
+                put(format('<circle cx="%.1f" cy="%.1f" r="%s" fill="%s"/>',
+                    bx + 8 + swatch / 2, y, num(min(max(s.size, 2), 6)), color))
+            end
+            put(format('<text x="%.1f" y="%.1f" dy="0.32em" fill="currentColor">%s</text>',
+                bx + 8 + swatch + 6, y, escape(s.label)))
+        end
+        put("</g>")
+    end
+
+    put("</svg>")
+    return concat(out, "", 1, n)
+end
+
+-- ---------------------------------------------------------------------------
+-- The component
+
+--- What a plot draws; kept in the component's `_plot` field (a name that no
+--- method uses, since the component's own fields shadow its methods).
+---@class gizmo.PlotState
+---@field width number
+---@field height number
+---@field title string|nil
+---@field xlabel string|nil
+---@field ylabel string|nil
+---@field series table[]
+---@field redraw fun()
+
+-- "Plot: argument #1 field 'width' must be a positive number, not -3", raised
+-- `level` frames above the caller (as error() counts).
+local function field_error(fname, n, key, what, value, level)
+    local got = type(value) == "number" and what:find("number", 1, true) and tostring(value) or type(value)
+    error(format("%s: argument #%d field '%s' must be %s, not %s", fname, n, key, what, got), level + 1)
+end
+
+-- Text options and arguments: any value but nil prints as tostring would (as
+-- gz.Text does); nil or "" means none.
+local function optional_text(value)
+    if value == nil then return nil end
+    value = tostring(value)
+    if value == "" then return nil end
+    return value
+end
+
+--- Defines gz.Plot.
+---@param gz table the gizmo module
+---@param api table the runtime's helpers for parts (`local api = {` in gizmo.lua)
+---@return table internals the pure parts, for tests; the runtime ignores it
+local function install(gz, api)
+    local check_type, at_end_of_turn, Component = api.check_type, api.at_end_of_turn, api.Component
+
+    ---@class gizmo.Plot
+    local Plot = {}
+
+    -- The state of a plot, or an error when the method was called with a dot
+    -- or on another component; `level` counts as check_type's does (default
+    -- 2: the script, when a method it called calls state_of).
+    local function state_of(self, fname, level)
+        local st = type(self) == "table" and getmetatable(self) == Component and rawget(self, "_plot")
+        if not st then
+            error(format("%s: call it as a method of a plot (plot:%s(...))", fname, fname), (level or 2) + 1)
+        end
+        return st
+    end
+
+    local function changed(plot, st)
+        at_end_of_turn(plot, st.redraw)
+    end
+
+    -- Copies a script's list of numbers as floats (integers near the limits
+    -- would wrap in the subtractions of drawing), or returns nil and a message.
+    local function numbers(list, fname, n)
+        local count = #list
+        local copy = {}
+        for i = 1, count do
+            local v = list[i]
+            if type(v) ~= "number" then
+                return nil, format("%s: argument #%d must hold only numbers (item %d is %s%s)", fname, n, i,
+                    v == nil and "nil" or "a " .. type(v), v == nil and "; use 0/0 for a gap" or "")
+            end
+            copy[i] = v + 0.0
+        end
+        return copy, count
+    end
+
+    -- Validates and records a series; errors point at the script's line
+    -- (three levels up: here, the method, its caller).
+    local function add_series(plot, st, kind, xs, ys, opts)
+        check_type(xs, "table", kind, 1, false, 3)
+        check_type(ys, "table", kind, 2, false, 3)
+        check_type(opts, "table", kind, 3, true, 3)
+        local xcopy, nx = numbers(xs, kind, 1)
+        if not xcopy then error(nx, 3) end
+        local ycopy, ny = numbers(ys, kind, 2)
+        if not ycopy then error(ny, 3) end
+        if nx ~= ny then
+            error(format("%s: argument #2 must have as many values as argument #1 (%d and %d)", kind, nx, ny), 3)
+        end
+        opts = opts or {}
+        local label = opts.label
+        if label ~= nil and type(label) ~= "string" and type(label) ~= "number" then
+            field_error(kind, 3, "label", "a string", label, 3)
+        end
+        local color = opts.color
+        if color ~= nil and type(color) ~= "string" then field_error(kind, 3, "color", "a string", color, 3) end
+        local size_key = kind == "line" and "width" or "size"
+        local size = opts[size_key]
+        if size ~= nil and not (type(size) == "number" and size >= 0 and size < HUGE) then
+            field_error(kind, 3, size_key, "a number >= 0", size, 3)
+        end
+
+        local s = {
+            kind = kind, xs = xcopy, ys = ycopy, n = nx,
+            label = optional_text(label),
+            color = color or PALETTE[#st.series % #PALETTE + 1],
+            width = kind == "line" and (size or 2) or nil,
+            size = kind == "scatter" and (size or 3) or nil,
+        }
+        -- The extent of the finite points, once here rather than at each redraw.
+        local xmin, xmax, ymin, ymax = HUGE, -HUGE, HUGE, -HUGE
+        for i = 1, nx do
+            local x, y = xcopy[i], ycopy[i]
+            if x - x == 0 and y - y == 0 then
+                if x < xmin then xmin = x end
+                if x > xmax then xmax = x end
+                if y < ymin then ymin = y end
+                if y > ymax then ymax = y end
+            end
+        end
+        if xmin <= xmax then s.xmin, s.xmax, s.ymin, s.ymax = xmin, xmax, ymin, ymax end
+        st.series[#st.series + 1] = s
+        changed(plot, st)
+    end
+
+    --- Adds a line through the points (xs[i], ys[i]); a nan or inf leaves a gap.
+    ---@param xs number[]
+    ---@param ys number[] as many values as xs
+    ---@param opts? {label: string?, color: string?, width: number?}
+    ---@return gizmo.Plot self
+    function Plot:line(xs, ys, opts)
+        add_series(self, state_of(self, "line"), "line", xs, ys, opts)
+        return self
+    end
+
+    --- Adds a dot at each point (xs[i], ys[i]); points with a nan or inf are skipped.
+    ---@param xs number[]
+    ---@param ys number[] as many values as xs
+    ---@param opts? {label: string?, color: string?, size: number?} size: the dots' radius in px
+    ---@return gizmo.Plot self
+    function Plot:scatter(xs, ys, opts)
+        add_series(self, state_of(self, "scatter"), "scatter", xs, ys, opts)
+        return self
+    end
+
+    --- Removes every series (the title and axis labels stay); colours start
+    --- again from the first, so a plot redrawn from scratch keeps its colours.
+    ---@return gizmo.Plot self
+    function Plot:clear()
+        local st = state_of(self, "clear")
+        st.series = {}
+        changed(self, st)
+        return self
+    end
+
+    local function set_text(self, key, text)
+        local st = state_of(self, key, 3)
+        st[key] = optional_text(text)
+        changed(self, st)
+    end
+
+    --- Sets the title above the plot; nil or "" removes it.
+    ---@param text any
+    ---@return gizmo.Plot self
+    function Plot:title(text)
+        set_text(self, "title", text)
+        return self
+    end
+
+    --- Sets the label under the x axis; nil or "" removes it.
+    ---@param text any
+    ---@return gizmo.Plot self
+    function Plot:xlabel(text)
+        set_text(self, "xlabel", text)
+        return self
+    end
+
+    --- Sets the label beside the y axis; nil or "" removes it.
+    ---@param text any
+    ---@return gizmo.Plot self
+    function Plot:ylabel(text)
+        set_text(self, "ylabel", text)
+        return self
+    end
+
+    local function positive(opts, key, default)
+        local v = opts[key]
+        if v == nil then return default end
+        if not (type(v) == "number" and v > 0 and v < HUGE) then
+            field_error("Plot", 1, key, "a positive number", v, 3) -- here, gz.Plot, the script
+        end
+        return v
+    end
+
+    --- A chart of line and scatter series drawn as SVG:
+    --- `gz.Plot{title = "t", xlabel = "x", ylabel = "y"}:line(xs, ys, {label = "sin"})`.
+    ---@param opts? {width: number?, height: number?, title: any, xlabel: any, ylabel: any, css: table?, class: string?}
+    ---@return gizmo.Plot
+    function gz.Plot(opts)
+        check_type(opts, "table", "Plot", 1, true)
+        local component_opts
+        if opts then
+            if opts.css ~= nil and type(opts.css) ~= "table" then
+                field_error("Plot", 1, "css", "a table", opts.css, 2)
+            end
+            if opts.class ~= nil and type(opts.class) ~= "string" then
+                field_error("Plot", 1, "class", "a string", opts.class, 2)
+            end
+            -- Not `title`: new_component would make it the tooltip.
+            component_opts = { css = opts.css, class = opts.class }
+        end
+        local plot = api.new_component("div", "gz-plot", component_opts, "Plot")
+        local st = {
+            width = positive(opts or {}, "width", DEFAULT_WIDTH),
+            height = positive(opts or {}, "height", DEFAULT_HEIGHT),
+            title = opts and optional_text(opts.title),
+            xlabel = opts and optional_text(opts.xlabel),
+            ylabel = opts and optional_text(opts.ylabel),
+            series = {},
+        }
+        -- The finisher runs with no arguments, so it closes over the plot.
+        st.redraw = function() plot:html(svg_of(st)) end
+        plot._plot = st
+        plot._methods = Plot
+        changed(plot, st) -- an empty plot shows its axes
+        return plot
+    end
+
+    return { nice_ticks = nice_ticks, axis_range = axis_range, svg_of = svg_of, escape = escape }
+end
+
+-- The chunk works both ways a loader may use it: called with (gz, api) it
+-- installs at once (gizmo.lua's `host.library(part)(gz, api)`); called with
+-- nothing it returns `install` for the caller to call.
+local gz_arg, api_arg = ...
+if gz_arg ~= nil then install(gz_arg, api_arg) end
+return install

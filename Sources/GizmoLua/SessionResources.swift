@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+
+/// Files and bytes a session serves beside its child page
+/// (`/gizmo/http/<ID>/<name>`): only what the script registered.
+///
+/// Written by the session's VM, read by HTTP handlers on other threads.
+public final class SessionResources: Sendable {
+    public enum Content: Sendable, Equatable {
+        /// Read at request time, so a large file never passes through Lua.
+        case file(URL)
+        case bytes([UInt8])
+    }
+
+    public struct Resource: Sendable, Equatable {
+        public var content: Content
+        public var mime: String
+    }
+
+    private let table = Mutex<[String: Resource]>([:])
+
+    public init() {}
+
+    public func resource(named name: String) -> Resource? {
+        table.withLock { $0[name] }
+    }
+
+    func register(_ name: String, _ resource: Resource) {
+        table.withLock { $0[name] = resource }
+    }
+
+    /// Names are relative paths of plain segments: no `..`, no `/` at either end,
+    /// and not the child page itself.
+    static func isValidName(_ name: String) -> Bool {
+        guard !name.isEmpty, name != "index.html", name.utf8.count <= 200 else { return false }
+        return name.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
+            !segment.isEmpty && segment != "." && segment != ".." && !segment.hasPrefix(".")
+                && segment.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        }
+    }
+
+    static func mime(for path: String) -> String {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "js", "mjs": "text/javascript; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "html", "htm": "text/html; charset=utf-8"
+        case "json": "application/json"
+        case "txt", "md", "csv": "text/plain; charset=utf-8"
+        case "svg": "image/svg+xml"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "webp": "image/webp"
+        case "wav": "audio/wav"
+        case "mp3": "audio/mpeg"
+        case "ogg", "oga": "audio/ogg"
+        case "opus": "audio/opus"
+        case "mp4": "video/mp4"
+        case "webm": "video/webm"
+        case "wasm": "application/wasm"
+        default: "application/octet-stream"
+        }
+    }
+}

@@ -1,0 +1,3 @@
+-- Small gizmos that show what gizmolua can do: the environment of the
+-- process, a to-do list that remembers its items, and curves drawn live
+-- from two sliders.
