@@ -1248,6 +1248,7 @@ local api = {
     to_expr = to_expr,
     json_null = json_null,
     array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
+    escape_html = escape_html,
 }
 
 local function on_first_use(part, names)
@@ -1273,6 +1274,7 @@ gz.json = {
     null = json_null,
     --- Marks a table to encode as a JSON array even when empty.
     array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
+    escape_html = escape_html,
 }
 
 --- The process environment, read-only: `gz.env.HOME`, `for k, v in pairs(gz.env)`.

@@ -29,15 +29,9 @@ local TICK_LENGTH = 5
 -- ---------------------------------------------------------------------------
 -- Text
 
-local ESCAPES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
-
---- Escapes text for SVG content and attribute values: the script's strings
---- must never become markup.
----@param s string
----@return string
-local function escape(s)
-    return (s:gsub("[&<>\"']", ESCAPES))
-end
+-- Escapes text for SVG content and attribute values (the script's strings
+-- must never become markup): gizmo.lua's escape_html, given at install.
+local escape
 
 -- An estimate of a text's width in pixels: the SVG is built in Lua, where
 -- nothing can measure glyphs; 0.6 em per character fits most Latin text in
@@ -406,6 +400,7 @@ end
 ---@param api table the runtime's helpers for parts (`local api = {` in gizmo.lua)
 ---@return table internals the pure parts, for tests; the runtime ignores it
 local function install(gz, api)
+    escape = api.escape_html
     local check_type, at_end_of_turn, Component = api.check_type, api.at_end_of_turn, api.Component
 
     ---@class gizmo.Plot
@@ -597,9 +592,5 @@ local function install(gz, api)
     return { nice_ticks = nice_ticks, axis_range = axis_range, svg_of = svg_of, escape = escape }
 end
 
--- The chunk works both ways a loader may use it: called with (gz, api) it
--- installs at once (gizmo.lua's `host.library(part)(gz, api)`); called with
--- nothing it returns `install` for the caller to call.
-local gz_arg, api_arg = ...
-if gz_arg ~= nil then install(gz_arg, api_arg) end
+-- gizmo.lua's loader calls this chunk, then the function it returns with (gz, api).
 return install
