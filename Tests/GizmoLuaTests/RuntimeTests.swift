@@ -116,6 +116,16 @@ struct RuntimeTests {
         #expect((try await harness.hello().first?["node"] as? [String: Any])?["text"] as? String == "42")
     }
 
+    @Test(arguments: [
+        (#"gz.Text("x", {css = "red"})"#, "test.lua:2: Text: option css must be a table, not string"),
+        (#"gz.Button("x", {class = 3})"#, "test.lua:2: Button: option class must be a string, not number"),
+        (#"gz.Slider({css = 1})"#, "test.lua:2: Slider: option css must be a table, not number"),
+    ])
+    func badOptionsAreNamedAtTheScriptLine(call: String, expected: String) async throws {
+        let harness = try await VMHarness("local gz = require(\"gizmo\")\n\(call)")
+        #expect(harness.boot.error == expected)
+    }
+
     @Test func componentArgumentErrorsPointAtTheScriptLine() async throws {
         let harness = try await VMHarness("""
             local gz = require("gizmo")

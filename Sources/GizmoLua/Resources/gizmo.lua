@@ -431,16 +431,20 @@ end
 
 local node_of, unmount
 
-local function new_component(tag, class, opts, fname)
-    check_type(opts, "table", fname, 2, true, 3)
+-- Options are the last argument, #2 for most constructors and #1 for those
+-- that take only options (Slider, Image): `n` says which.
+local function new_component(tag, class, opts, fname, n)
+    check_type(opts, "table", fname, n or 2, true, 3)
     next_component = next_component + 1
     local c = setmetatable({ id = next_component, tag = tag, kids = {}, _cls = { class },
         _handlers = {}, _events = {} }, Component)
     if opts then
-        if opts.css ~= nil then
-            check_type(opts.css, "table", fname, 2, false, 3)
-            c:css(opts.css)
+        for option, kind in pairs({ css = "table", class = "string" }) do
+            if opts[option] ~= nil and type(opts[option]) ~= kind then
+                error(string.format("%s: option %s must be a %s, not %s", fname, option, kind, type(opts[option])), 3)
+            end
         end
+        if opts.css ~= nil then c:css(opts.css) end
         if opts.class ~= nil then c:add_class(opts.class) end
         if opts.title ~= nil then c:set_title(opts.title) end
     end
@@ -951,7 +955,7 @@ function gz.Slider(opts)
     check_type(opts.on_change, "function", "Slider", 1, true, 2)
     local minimum, maximum = opts.minimum or 0, opts.maximum or 100
     if minimum > maximum then error("Slider: minimum is greater than maximum", 2) end
-    local c = new_component("input", "gz-slider", opts, "Slider")
+    local c = new_component("input", "gz-slider", opts, "Slider", 1)
     with_methods(c, Input, input_track(number_value))
     local value = math.min(math.max(opts.value or minimum, minimum), maximum)
     c.value = value
@@ -987,7 +991,7 @@ function gz.RangeSlider(opts)
     check_type(opts.on_change, "function", "RangeSlider", 1, true, 2)
     local minimum, maximum = opts.minimum or 0, opts.maximum or 100
     local values = opts.values or { minimum, maximum }
-    local c = new_component("div", "gz-range-slider", opts, "RangeSlider")
+    local c = new_component("div", "gz-range-slider", opts, "RangeSlider", 1)
     with_methods(c, RangeSlider)
     local function moved(_, e)
         local low, high = c.low.value, c.high.value
@@ -1226,7 +1230,7 @@ end
 ---@param spec {file: string?, bytes: string?, mime: string?, width: number?, height: number?, alt: string?}
 function gz.Image(spec)
     check_type(spec, "table", "Image", 1)
-    local c = new_component("img", "gz-image", spec, "Image")
+    local c = new_component("img", "gz-image", spec, "Image", 1)
     with_methods(c, Image)
     c._attrs = { src = image_source(c, spec, "Image"), alt = spec.alt and tostring(spec.alt) or "" }
     if spec.width or spec.height then c:resize({ width = spec.width, height = spec.height }) end
