@@ -25,12 +25,12 @@ struct DataFolder {
     /// `data_path(name)`: the path of `name` in the folder, which it creates.
     func path(_ call: LuaCall) -> LuaCall.Outcome {
         guard let name = call.string(at: 1), SessionResources.isValidName(name), !name.contains("/") else {
-            return refuse(call, "gz.data_path: argument #1 must be a file name (letters, digits, '-', '_', '.')")
+            return call.failure("gz.data_path: argument #1 must be a file name (letters, digits, '-', '_', '.')")
         }
         do {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         } catch {
-            return refuse(call, "gz.data_path: cannot create \(root.path): \(error.localizedDescription)")
+            return call.failure("gz.data_path: cannot create \(root.path): \(error.localizedDescription)")
         }
         call.push(root.appendingPathComponent(name).path)
         return .returning(1)
@@ -39,17 +39,17 @@ struct DataFolder {
     /// `write_file(path, text)`: replaces the file atomically (a temporary file, then a rename).
     func write(_ call: LuaCall) -> LuaCall.Outcome {
         guard let path = call.string(at: 1), let bytes = call.bytes(at: 2) else {
-            return refuse(call, "gz.write_file: give a path (from gz.data_path) and a string")
+            return call.failure("gz.write_file: give a path (from gz.data_path) and a string")
         }
         let file = URL(fileURLWithPath: path).standardizedFileURL
-        guard isInside(file, root) else {
-            return refuse(call, "gz.write_file: \(path) is outside the data folder \(root.path); use gz.data_path(name)")
+        guard file.isInside(root) else {
+            return call.failure("gz.write_file: \(path) is outside the data folder \(root.path); use gz.data_path(name)")
         }
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: file, options: .atomic)
         } catch {
-            return refuse(call, "gz.write_file: cannot write \(path): \(error.localizedDescription)")
+            return call.failure("gz.write_file: cannot write \(path): \(error.localizedDescription)")
         }
         call.push(true)
         return .returning(1)
@@ -57,28 +57,16 @@ struct DataFolder {
 
     /// `read_file(path)`: the text of a file in the data folder or the script's folder.
     func read(_ call: LuaCall) -> LuaCall.Outcome {
-        guard let path = call.string(at: 1) else { return refuse(call, "gz.read_file: argument #1 must be a path") }
+        guard let path = call.string(at: 1) else { return call.failure("gz.read_file: argument #1 must be a path") }
         let file = (path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : script.directory.appendingPathComponent(path)).standardizedFileURL
-        guard isInside(file, root) || isInside(file, script.directory) else {
-            return refuse(call, "gz.read_file: \(path) is outside the data folder and the script's folder")
+        guard file.isInside(root) || file.isInside(script.directory) else {
+            return call.failure("gz.read_file: \(path) is outside the data folder and the script's folder")
         }
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            return refuse(call, "gz.read_file: no file \(path)")
+            return call.failure("gz.read_file: no file \(path)")
         }
         call.push(String(decoding: data, as: UTF8.self))
         return .returning(1)
-    }
-
-    private func isInside(_ file: URL, _ folder: URL) -> Bool {
-        let resolved = file.resolvingSymlinksInPath().path
-        let base = folder.standardizedFileURL.resolvingSymlinksInPath().path
-        return resolved.hasPrefix(base + "/")
-    }
-
-    private func refuse(_ call: LuaCall, _ message: String) -> LuaCall.Outcome {
-        call.pushNil()
-        call.push(message)
-        return .returning(2)
     }
 }

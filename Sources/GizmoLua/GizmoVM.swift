@@ -275,15 +275,10 @@ public actor GizmoVM {
     /// folder; answers the URL, or nil and a message naming the caller.
     private nonisolated func addFile(_ call: LuaCall) -> LuaCall.Outcome {
         let caller = call.string(at: 4) ?? "add_file"
-        func refuse(_ message: String) -> LuaCall.Outcome {
-            call.pushNil()
-            call.push("\(caller): \(message)")
-            return .returning(2)
-        }
+        func refuse(_ message: String) -> LuaCall.Outcome { call.failure("\(caller): \(message)") }
         guard let path = call.string(at: 1), !path.isEmpty else { return refuse("the path is empty") }
         let file = script.directory.appendingPathComponent(path).standardizedFileURL
-        let folder = script.directory.resolvingSymlinksInPath().path
-        guard !path.hasPrefix("/"), file.resolvingSymlinksInPath().path.hasPrefix(folder + "/") else {
+        guard !path.hasPrefix("/"), file.isInside(script.directory) else {
             return refuse("'\(path)' is outside the script's folder; only files in \(script.directory.path) are served")
         }
         var isDirectory: ObjCBool = false

@@ -82,6 +82,13 @@ public struct LuaCall {
         }
     }
 
+    /// An expected failure, as Lua libraries answer it: `nil, message`.
+    public func failure(_ message: String) -> Outcome {
+        pushNil()
+        push(message)
+        return .returning(2)
+    }
+
     /// "bad argument #n to 'name' (kind expected, got x)", as Lua says it.
     public func badArgument(_ n: Int32, _ name: String, _ expected: String) -> Outcome {
         .raising("bad argument #\(n) to '\(name)' (\(expected) expected, got \(typeName(at: n)))")

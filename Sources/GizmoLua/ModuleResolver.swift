@@ -16,12 +16,10 @@ struct ModuleResolver {
             return .failure(ScriptError(message: "require: '\(name)' is not a module name (use names like 'util' or 'lib.plot')"))
         }
         let file = directory.appendingPathComponent(parts.joined(separator: "/") + ".lua")
-        let root = directory.resolvingSymlinksInPath().path
-        let resolved = file.resolvingSymlinksInPath().path
-        guard resolved.hasPrefix(root + "/") else {
+        guard file.isInside(directory) else {
             return .failure(ScriptError(message: "require: module '\(name)' is outside the script's folder"))
         }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
+        guard let data = FileManager.default.contents(atPath: file.resolvingSymlinksInPath().path) else {
             return .failure(ScriptError(message: "require: module '\(name)' not found (no file \(file.path))"))
         }
         return .success((file.path, String(decoding: data, as: UTF8.self)))
