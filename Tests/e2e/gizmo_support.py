@@ -291,3 +291,30 @@ def run_to_exit(*args: str, env: dict[str, str] | None = None, timeout: float = 
 
 def nonempty_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
+
+
+# ---- README screenshots --------------------------------------------------------
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOT_SIZE = (900, 640)  # CSS pixels of the window a README picture shows
+
+
+def save_screenshot(driver, name: str) -> Path:
+    """Save the current page as docs/screenshots/<name>.png for the README.
+
+    The demo tests call this once their page shows what the README describes,
+    so the pictures are retaken by every `make test` and stay current. The
+    window is resized for the shot and put back afterwards.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = driver.get_window_size()
+    try:
+        driver.set_window_size(*SCREENSHOT_SIZE)
+        driver.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.2)  # one layout after the resize
+        target = SCREENSHOTS / f"{name}.png"
+        if not driver.save_screenshot(str(target)):
+            raise AssertionError(f"Chromium could not save {target}")
+        return target
+    finally:
+        driver.set_window_size(before["width"], before["height"])
