@@ -16,6 +16,7 @@ public enum GizmoApplication {
         host: String,
         port: Int,
         logger: Logger,
+        connectProxy: ConnectProxy? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
@@ -64,6 +65,7 @@ public enum GizmoApplication {
             }
             try await PageConnection(session: session, logger: logger).run(inbound: inbound, outbound: outbound)
         }
+        connectProxy?.addRoutes(to: router, webSockets: webSockets)
 
         return Application(
             router: router,
