@@ -15,12 +15,16 @@ public enum GizmoApplication {
         registry: SessionRegistry,
         host: String,
         port: Int,
+        entryPoints: EntryPoints? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/ping") { _, _ in "pong gizmolua" }
         router.get("/healthz") { _, _ in "ok" }
+        if let entryPoints {
+            router.get("/") { request, _ in await entryPoints.respond(to: request) }
+        }
         router.get("/gizmo/http/{id}/index.html") { _, context -> Response in
             guard let session = lookup(context.parameters.get("id"), in: registry) else {
                 return ErrorPage.response(.notFound, title: "No such gizmo",
@@ -50,8 +54,10 @@ public enum GizmoApplication {
         }
 
         let webSockets = Router(context: BasicWebSocketRequestContext.self)
-        webSockets.ws("/gizmo/ws/{id}") { _, context in
-            guard let raw = context.parameters.get("id"), SessionID(raw) != nil else { return .dontUpgrade }
+        webSockets.ws("/gizmo/ws/{id}") { request, context in
+            guard let raw = context.parameters.get("id"), SessionID(raw) != nil, OriginCheck.allows(request) else {
+                return .dontUpgrade
+            }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard let session = lookup(context.requestContext.parameters.get("id"), in: registry) else {
