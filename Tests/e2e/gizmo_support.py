@@ -1,4 +1,4 @@
-"""Helpers for the gizmolua end-to-end tests: starting `gizmolua run`,
+"""Helpers for the gizmolua end-to-end tests: starting `gizmolua run` and `serve`,
 reading its link, and waiting for things in the child page.
 
 Set GIZMOLUA_BIN to test another binary than .build/debug/gizmolua.
@@ -125,14 +125,25 @@ def start_gizmo(
 
     `port=None` leaves out `--port` (for tests of GIZMO_USE_PORT).
     """
-    if not BIN.exists():
-        pytest.fail(f"{BIN} does not exist: run `make build` first")
-    args = [str(BIN), "run", str(script), "--no-browser"]
+    args = ["run", str(script), "--no-browser"]
     if port is not None:
         args += ["--port", port]
     if grace is not None:
         args += ["--grace", grace]
-    args += list(extra_args)
+    return start_linked(*args, *extra_args, env=env)
+
+
+def start_serve(*folders: Path | str, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                port: str = "0", grace: str = "2") -> GizmoProcess:
+    """Start `gizmolua serve FOLDERS` and wait for the entry page's GIZMO_LINK line."""
+    return start_linked("serve", *map(str, folders), "--port", port, "--grace", grace, *extra_args, env=env)
+
+
+def start_linked(*args: str, env: dict[str, str] | None = None) -> GizmoProcess:
+    """Start gizmolua with `args` and wait for the ` GIZMO_LINK: <url> ` line."""
+    if not BIN.exists():
+        pytest.fail(f"{BIN} does not exist: run `make build` first")
+    args = [str(BIN), *args]
     proc = subprocess.Popen(
         args,
         cwd=REPO,
