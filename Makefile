@@ -1,5 +1,6 @@
 # gizmolua: build and test entry points. Plain GNU make.
 #
+#   make serve        build, then serve scripts/ on 127.0.0.1:9898 (HOST=, PORT= to change)
 #   make build        debug build (.build/debug/gizmolua)
 #   make run          build, then run SCRIPT (default: the hello_env demo)
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
@@ -19,6 +20,8 @@ PYTHON     ?= python3
 VENV       := .venv
 BIN        := .build/debug/gizmolua
 SCRIPT     ?= scripts/some_gizmo_demos/hello_env.lua
+HOST       ?= 127.0.0.1
+PORT       ?= 9898
 E2E_DIR    := Tests/e2e
 E2E_REQS   := $(E2E_DIR)/requirements.txt
 PYTEST_ARGS ?=
@@ -44,7 +47,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build run test unit e2e clean
+.PHONY: deps test-deps test-apt build serve run test unit e2e clean
 
 deps:
 	@$(call apt_ensure,$(DEB_DEPS))
@@ -62,6 +65,9 @@ $(VENV)/.installed: $(E2E_REQS) | test-apt
 
 build: deps
 	$(SWIFT) build
+
+serve: build
+	$(BIN) serve scripts --host $(HOST) --port $(PORT)
 
 run: build
 	$(BIN) run $(SCRIPT)
