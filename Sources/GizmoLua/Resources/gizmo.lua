@@ -38,6 +38,31 @@ local function emit(command)
     queue[queued] = command
 end
 
+-- Commands for the page itself (exec, get, drop, error) made before any page
+-- has said hello would reach nobody: they are kept and sent after the first
+-- render, and a get's timeout starts then. Component changes need no keeping:
+-- the render carries them.
+local page_seen = false
+local early, nearly = {}, 0
+local MAX_EARLY = 10000
+local early_overflow = false
+
+--- Emits `command` for the page; before the first page, keeps it instead and
+--- returns true (a get then starts its timer when it is sent).
+local function to_page(command, timeout)
+    if page_seen then
+        emit(command)
+        return false
+    end
+    if nearly >= MAX_EARLY then
+        early_overflow = true
+        return false
+    end
+    nearly = nearly + 1
+    early[nearly] = { command = command, timeout = timeout }
+    return true
+end
+
 -- Work deferred to the end of the turn, once per key (a plot redraws once
 -- however many series a handler adds). Each runs as script code would: in a
 -- coroutine, under the CPU limit.
@@ -61,7 +86,7 @@ end
 
 local function flush()
     for i = 1, ndropped do
-        emit({ op = "drop", ref = dropped[i] })
+        to_page({ op = "drop", ref = dropped[i] })
         dropped[i] = nil
     end
     ndropped = 0
@@ -78,7 +103,7 @@ end
 local boot_error -- the first error of the main chunk, for `gizmolua run`
 
 local function report(message, trace)
-    emit({ op = "error", msg = message, trace = trace })
+    to_page({ op = "error", msg = message, trace = trace })
     if boot_error == false then
         boot_error = message -- the host decides how to tell it
     else
@@ -135,7 +160,7 @@ local function step(co, ...)
         sleepers[id] = co
     else -- "get"
         waiting[id] = { co = co, timer = timer }
-        get_timers[timer] = id
+        if timer then get_timers[timer] = id end
     end
 end
 
@@ -264,7 +289,7 @@ local function proxy_call(p, ...)
 end
 
 local function proxy_newindex(p, key, value)
-    emit({ op = "exec", expr = { set = { rawget(p, EXPR), to_expr(key), to_expr(value) } } })
+    to_page({ op = "exec", expr = { set = { rawget(p, EXPR), to_expr(key), to_expr(value) } } })
 end
 
 local function proxy_tostring(p)
@@ -292,7 +317,7 @@ gz.document = proxy({ root = "document" })
 ---@return table proxy
 function gz.send(expr)
     next_ref = next_ref + 1
-    emit({ op = "exec", expr = to_expr(expr), ref = next_ref })
+    to_page({ op = "exec", expr = to_expr(expr), ref = next_ref })
     return setmetatable({ [EXPR] = { ref = next_ref } }, KeptProxy)
 end
 
@@ -308,8 +333,8 @@ function gz.get(expr, opts)
     end
     next_ref = next_ref + 1
     local request = next_ref
-    emit({ op = "get", req = request, expr = to_expr(expr) })
-    local timer = host.timer(timeout)
+    local deferred = to_page({ op = "get", req = request, expr = to_expr(expr) }, timeout)
+    local timer = not deferred and host.timer(timeout) or nil
     local ok, value = co_yield(WAIT, "get", request, timer)
     if not ok then error(value, 2) end
     return value
@@ -1378,8 +1403,30 @@ local function on_reply(message)
     end
 end
 
+--- A page said hello: it gets the whole tree, and the first page also gets
+--- what the script asked of the page before any page existed.
+local function on_hello()
+    render_all()
+    if page_seen then return end
+    page_seen = true
+    local kept = early
+    early, nearly = {}, 0
+    for _, item in ipairs(kept) do
+        emit(item.command)
+        local wait = item.timeout and waiting[item.command.req]
+        if wait then
+            wait.timer = host.timer(item.timeout)
+            get_timers[wait.timer] = item.command.req
+        end
+    end
+    if early_overflow then
+        report(string.format("more than %d page commands were made before a page connected; the rest were dropped",
+            MAX_EARLY))
+    end
+end
+
 local handlers = {
-    hello = render_all,
+    hello = on_hello,
     call = on_call,
     reply = on_reply,
     error = function(message)
