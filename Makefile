@@ -1,9 +1,11 @@
 # gizmolua: build and test entry points. Plain GNU make.
 #
+#   make serve        build, then serve scripts/ on 127.0.0.1:9898 (HOST=, PORT= to change)
 #   make build        debug build (.build/debug/gizmolua)
 #   make run          build, then run SCRIPT (default: the hello_env demo)
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
 #   make unit | e2e   one half of `make test`
+#   make poem-audio   remake scripts/waveform_poem/poem.ogg (espeak-ng + sox)
 #
 # `deps` and `test-deps` install Debian packages only when `dpkg -s` says
 # they are missing, so they cost a few milliseconds on a ready machine.
@@ -19,12 +21,15 @@ PYTHON     ?= python3
 VENV       := .venv
 BIN        := .build/debug/gizmolua
 SCRIPT     ?= scripts/some_gizmo_demos/hello_env.lua
+HOST       ?= 127.0.0.1
+PORT       ?= 9898
 E2E_DIR    := Tests/e2e
 E2E_REQS   := $(E2E_DIR)/requirements.txt
 PYTEST_ARGS ?=
 
 DEB_DEPS      := liblua5.4-dev pkg-config
 DEB_TEST_DEPS := chromium chromium-driver python3-venv
+DEB_POEM_DEPS := espeak-ng sox
 
 # Use sudo only when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null 2>&1 || echo sudo)
@@ -44,7 +49,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build run test unit e2e clean
+.PHONY: deps test-deps test-apt build serve run test unit e2e poem-audio clean
 
 deps:
 	@$(call apt_ensure,$(DEB_DEPS))
@@ -63,6 +68,9 @@ $(VENV)/.installed: $(E2E_REQS) | test-apt
 build: deps
 	$(SWIFT) build
 
+serve: build
+	$(BIN) serve scripts --host $(HOST) --port $(PORT)
+
 run: build
 	$(BIN) run $(SCRIPT)
 
@@ -75,6 +83,11 @@ unit: deps
 
 e2e: test-deps build
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
+
+# The recording is committed; this remakes it after the poem changes.
+poem-audio:
+	@$(call apt_ensure,$(DEB_POEM_DEPS))
+	scripts/waveform_poem/make_audio.sh
 
 clean:
 	rm -rf .build $(VENV) $(E2E_DIR)/__pycache__ .pytest_cache

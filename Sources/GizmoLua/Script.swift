@@ -30,6 +30,23 @@ public struct Script: Sendable {
     }
 }
 
+extension Script {
+    /// The script's leading comment.
+    public var doc: ScriptDoc { ScriptDoc(source: source) }
+
+    /// `file:line: message` when the script does not compile; nil when it
+    /// does. Only compiles, in a state of its own: nothing of the script runs.
+    public var syntaxError: String? {
+        do {
+            let lua = try LuaState(memoryLimit: 0)
+            try lua.load(source: source, chunkName: "@" + displayPath)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+}
+
 /// A script that cannot start: `file:line: message`.
 public struct ScriptError: Error, CustomStringConvertible, Sendable {
     public var message: String

@@ -66,7 +66,10 @@ public struct ConnectProxy: Service {
 
     // MARK: HTTP
 
-    private static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
+    /// Methods a page of another site may use through the proxy (with an
+    /// `Origin` naming it). Not OPTIONS: refusing a cross-site preflight
+    /// stops the request it asks for, whatever the gizmo would answer.
+    private static let crossSiteMethods: Set<HTTPRequest.Method> = [.get, .head]
 
     func forward(_ request: Request) async -> Response {
         let target: ConnectTarget
@@ -75,7 +78,7 @@ public struct ConnectProxy: Service {
         } catch {
             return ErrorPage.response(.badRequest, title: "Not a gizmo address", message: error.message)
         }
-        if !Self.safeMethods.contains(request.method), !ProxyHeaders.isSameOrigin(request) {
+        if !Self.crossSiteMethods.contains(request.method), !OriginCheck.allows(request) {
             return ErrorPage.response(.forbidden, title: "Refused",
                                       message: "A page of another site may not send this to a gizmo.")
         }
@@ -146,7 +149,7 @@ public struct ConnectProxy: Service {
         guard let target = try? ConnectTarget.parse(path: request.uri.path, query: request.uri.query),
               target.channel == .ws
         else { return false }
-        guard ProxyHeaders.isSameOrigin(request) else {
+        guard OriginCheck.allows(request) else {
             logger.warning("/connect/\(target.port): refused a WebSocket from another site (Origin \(request.headers[.origin] ?? ""))")
             return false
         }

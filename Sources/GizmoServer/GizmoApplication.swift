@@ -15,6 +15,7 @@ public enum GizmoApplication {
         registry: SessionRegistry,
         host: String,
         port: Int,
+        entryPoints: EntryPoints? = nil,
         logger: Logger,
         connectProxy: ConnectProxy? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -22,6 +23,9 @@ public enum GizmoApplication {
         let router = Router()
         router.get("/ping") { _, _ in "pong gizmolua" }
         router.get("/healthz") { _, _ in "ok" }
+        if let entryPoints {
+            router.get("/") { request, _ in await entryPoints.respond(to: request) }
+        }
         router.get("/gizmo/http/{id}/index.html") { _, context -> Response in
             guard let session = lookup(context.parameters.get("id"), in: registry) else {
                 return ErrorPage.response(.notFound, title: "No such gizmo",
@@ -51,8 +55,10 @@ public enum GizmoApplication {
         }
 
         let webSockets = Router(context: BasicWebSocketRequestContext.self)
-        webSockets.ws("/gizmo/ws/{id}") { _, context in
-            guard let raw = context.parameters.get("id"), SessionID(raw) != nil else { return .dontUpgrade }
+        webSockets.ws("/gizmo/ws/{id}") { request, context in
+            guard let raw = context.parameters.get("id"), SessionID(raw) != nil, OriginCheck.allows(request) else {
+                return .dontUpgrade
+            }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard let session = lookup(context.requestContext.parameters.get("id"), in: registry) else {

@@ -50,9 +50,17 @@ public struct LinkSettings: Sendable, Equatable {
         if let linkPrefix {
             return "\(linkPrefix)connect/\(port)/\(path)"
         }
+        return serverLink(port: port, boundHost: boundHost) + path
+    }
+
+    /// This server's own address, `http://HOST:PORT/`: the advertised host
+    /// (`GIZMO_USE_SERVER_ADDRESS`, else a name inferred from the bind).
+    /// `GIZMO_LINK_PREFIX` does not apply: it is for gizmos reached through
+    /// another server.
+    public func serverLink(port: Int, boundHost: String) -> String {
         let host = serverAddress ?? Self.inferredHost(boundHost: boundHost)
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return "http://\(bracketed):\(port)/\(path)"
+        return "http://\(bracketed):\(port)/"
     }
 
     /// `localhost` for a loopback bind; this machine's name for a bind on all

@@ -5,6 +5,6 @@ struct GizmoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gizmolua",
         abstract: "Live browser dashboards for running processes, written as Lua scripts.",
-        subcommands: [RunCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, ListCommand.self]
     )
 }

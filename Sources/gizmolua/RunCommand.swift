@@ -23,26 +23,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-browser"), help: "Never open a browser; only print the link.")
     var noBrowser = false
 
-    @Option(help: "The address to listen on (0.0.0.0 for all interfaces).")
-    var host = "127.0.0.1"
-
-    @Option(help: "The port to listen on (default: GIZMO_USE_PORT if free, else any free port).")
-    var port: Int?
+    @OptionGroup var server: ServerOptions
 
     @Option(help: "Seconds the session outlives a closed page, so a reload keeps it.")
     var grace: Double = 3
 
-    @Option(name: .customLong("cpu-limit"), help: "CPU seconds one handler may run without a pause.")
-    var cpuLimit: Double = 5
-
-    @Option(name: .customLong("memory-limit"), help: "MiB of memory the script may use.")
-    var memoryLimit: Int = 64
+    @OptionGroup var limits: LimitOptions
 
     func validate() throws {
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
         if grace < 0 { throw ValidationError("--grace must not be negative") }
-        if cpuLimit <= 0 { throw ValidationError("--cpu-limit must be positive") }
-        if memoryLimit <= 0 { throw ValidationError("--memory-limit must be positive") }
     }
 
     func run() async throws {
@@ -59,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let stop = AsyncStream.makeStream(of: Void.self)
         let registry = SessionRegistry(
-            configuration: .init(limits: SessionLimits(cpuSeconds: cpuLimit, memoryBytes: memoryLimit << 20),
+            configuration: .init(limits: limits.limits,
                                  grace: grace, firstPageTimeout: nil),
             logger: logger
         ) { _ in stop.continuation.yield() }
@@ -76,7 +65,8 @@ struct RunCommand: AsyncParsableCommand {
             throw Terminal.fail(failure)
         }
 
-        let listenPort = try choosePort(links: links)
+        let host = server.bindHost
+        let listenPort = try server.listenPort(links: links, fallback: 0)
         let openBrowser = !noBrowser && links.mayOpenBrowser && boot.shownBy != "link"
         let app = GizmoApplication.build(registry: registry, host: host, port: listenPort, logger: logger) { [host] port in
             let link = links.childPageLink(session: session.id, port: port, boundHost: host)
@@ -103,14 +93,5 @@ struct RunCommand: AsyncParsableCommand {
             }
             stop.continuation.finish()
         }
-    }
-
-    /// `--port`, else `GIZMO_USE_PORT` when free (a note otherwise), else any free port.
-    private func choosePort(links: LinkSettings) throws -> Int {
-        if let port { return port }
-        guard let wanted = links.usePort else { return 0 }
-        if PortProbe.isFree(host: host, port: wanted) { return wanted }
-        Terminal.error("gizmolua: GIZMO_USE_PORT=\(wanted) is in use; using a free port")
-        return 0
     }
 }

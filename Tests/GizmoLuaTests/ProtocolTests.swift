@@ -19,6 +19,28 @@ struct ProtocolTests {
         #expect(kids[0]["attrs"] as? [String: String] == ["type": "button"])
     }
 
+    /// What the main code asks of the page before any page exists is kept
+    /// and sent after the first render; a get's timeout starts only then.
+    @Test func mainCodePageCommandsWaitForTheFirstPage() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local label = gz.Text("asking")
+            label:show()
+            gz.document.title = "set early"
+            gz.send(gz.window.console.log("early"))
+            local width = gz.get(gz.window.innerWidth, { timeout = 0.2 })
+            label:text("width " .. width)
+            """)
+        try await Task.sleep(for: .milliseconds(400)) // longer than the get's timeout
+        let first = try await harness.hello()
+        #expect(first.map(\.op) == ["render", "exec", "exec", "get"])
+        let request = try #require(first.last?.int("req"))
+        let reply = await harness.send(#"{"t":"reply","req":\#(request),"ok":true,"v":800}"#)
+        #expect(reply.first?.string("v") == "width 800")
+        // A second page (a reload) gets the render only: the commands ran once.
+        #expect(try await harness.hello().map(\.op) == ["render"])
+    }
+
     @Test func oneClickIsOneFrameWithTheUpdate() async throws {
         let harness = try await VMHarness(Self.counter)
         try await harness.hello()
@@ -69,6 +91,7 @@ struct ProtocolTests {
 
     @Test func oversizedMessagesAreRefused() async throws {
         let harness = try await VMHarness(Self.counter, limits: SessionLimits(maxMessageBytes: 1000))
+        try await harness.hello()
         let commands = await harness.send(#"{"t":"hello","pad":"\#(String(repeating: "x", count: 2000))"}"#)
         #expect(commands.first?.string("msg")?.contains("over the 1000 byte limit") == true)
     }

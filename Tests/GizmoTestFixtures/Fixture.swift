@@ -12,3 +12,26 @@ public enum Fixture {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// A folder of files made for one test, removed when the value is released.
+public final class TemporaryFolder: @unchecked Sendable {
+    public let url: URL
+
+    public init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("gizmolua-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    public var path: String { url.path }
+
+    /// Writes `text` at `relativePath`, making the folders on the way.
+    @discardableResult
+    public func write(_ relativePath: String, _ text: String) -> URL {
+        let file = url.appendingPathComponent(relativePath)
+        try! FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try! Data(text.utf8).write(to: file)
+        return file
+    }
+}

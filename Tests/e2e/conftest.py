@@ -12,7 +12,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from gizmo_support import CHROMEDRIVER, CHROMIUM, GizmoProcess, start_gizmo
+from gizmo_support import CHROMEDRIVER, CHROMIUM, GizmoProcess, start_gizmo, start_serve
 
 
 @pytest.fixture
@@ -25,6 +25,23 @@ def gizmo():
 
     def start(script, *extra_args, **kwargs) -> GizmoProcess:
         process = start_gizmo(script, *extra_args, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def serve():
+    """A factory: `serve(*folders, extra_args=(...), env=..., grace=...)` starts
+    `gizmolua serve` on a free port; every server it starts is stopped when
+    the test ends."""
+    started: list[GizmoProcess] = []
+
+    def start(*folders, **kwargs) -> GizmoProcess:
+        process = start_serve(*folders, **kwargs)
         started.append(process)
         return process
 

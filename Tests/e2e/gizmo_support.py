@@ -1,4 +1,4 @@
-"""Helpers for the gizmolua end-to-end tests: starting `gizmolua run`,
+"""Helpers for the gizmolua end-to-end tests: starting `gizmolua run` and `serve`,
 reading its link, and waiting for things in the child page.
 
 Set GIZMOLUA_BIN to test another binary than .build/debug/gizmolua.
@@ -39,8 +39,10 @@ WAIT = 15  # seconds for any single browser-side expectation
 LINK_LINE = re.compile(r"^\s*GIZMO_LINK:\s*(\S+)\s*$")
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in GIZMO_ENV_VARS}
+def child_env(extra: dict[str, str] | None = None, inherit: bool = True) -> dict[str, str]:
+    """The test's environment without GIZMO_ENV_VARS, plus `extra`; with
+    `inherit=False`, only `extra` (for a picture that must not show this machine)."""
+    env = {k: v for k, v in os.environ.items() if k not in GIZMO_ENV_VARS} if inherit else {}
     env.update(extra or {})
     return env
 
@@ -120,23 +122,36 @@ def start_gizmo(
     env: dict[str, str] | None = None,
     port: str | None = "0",
     grace: str | None = "2",
+    inherit_env: bool = True,
 ) -> GizmoProcess:
     """Start `gizmolua run` on `script` and wait for its GIZMO_LINK line.
 
-    `port=None` leaves out `--port` (for tests of GIZMO_USE_PORT).
+    `port=None` leaves out `--port` (for tests of GIZMO_USE_PORT);
+    `inherit_env=False` gives the process `env` alone.
     """
-    if not BIN.exists():
-        pytest.fail(f"{BIN} does not exist: run `make build` first")
-    args = [str(BIN), "run", str(script), "--no-browser"]
+    args = ["run", str(script), "--no-browser"]
     if port is not None:
         args += ["--port", port]
     if grace is not None:
         args += ["--grace", grace]
-    args += list(extra_args)
+    return start_linked(*args, *extra_args, env=env)
+
+
+def start_serve(*folders: Path | str, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                port: str = "0", grace: str = "2") -> GizmoProcess:
+    """Start `gizmolua serve FOLDERS` and wait for the entry page's GIZMO_LINK line."""
+    return start_linked("serve", *map(str, folders), "--port", port, "--grace", grace, *extra_args, env=env)
+
+
+def start_linked(*args: str, env: dict[str, str] | None = None) -> GizmoProcess:
+    """Start gizmolua with `args` and wait for the ` GIZMO_LINK: <url> ` line."""
+    if not BIN.exists():
+        pytest.fail(f"{BIN} does not exist: run `make build` first")
+    args = [str(BIN), *args]
     proc = subprocess.Popen(
         args,
         cwd=REPO,
-        env=child_env(env),
+        env=child_env(env, inherit_env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -296,7 +311,8 @@ def nonempty_lines(text: str) -> list[str]:
 # ---- README screenshots --------------------------------------------------------
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-SCREENSHOT_SIZE = (900, 640)  # CSS pixels of the window a README picture shows
+SCREENSHOT_WIDTH = 900  # CSS pixels: a desktop window, small enough for a README
+SCREENSHOT_HEIGHTS = (240, 960)  # the picture fits the page's height within these
 
 
 def save_screenshot(driver, name: str) -> Path:
@@ -304,17 +320,33 @@ def save_screenshot(driver, name: str) -> Path:
 
     The demo tests call this once their page shows what the README describes,
     so the pictures are retaken by every `make test` and stay current. The
-    window is resized for the shot and put back afterwards.
+    viewport is set (through the DevTools protocol, so the window's own frame
+    does not count) to SCREENSHOT_WIDTH and to the page's height, so the
+    picture shows the whole gizmo with no empty space under it; the test's
+    own viewport comes back afterwards.
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    before = driver.get_window_size()
+    low, high = SCREENSHOT_HEIGHTS
+
+    def viewport(height: int) -> None:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": SCREENSHOT_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+
     try:
-        driver.set_window_size(*SCREENSHOT_SIZE)
+        viewport(low)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        viewport(max(low, min(int(height), high)))
         driver.execute_script("window.scrollTo(0, 0)")
-        time.sleep(0.2)  # one layout after the resize
+        # Two frames: the page lays out (a plot's SVG scales) at the new size.
+        driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
         target = SCREENSHOTS / f"{name}.png"
         if not driver.save_screenshot(str(target)):
             raise AssertionError(f"Chromium could not save {target}")
         return target
     finally:
-        driver.set_window_size(before["width"], before["height"])
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

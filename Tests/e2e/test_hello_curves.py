@@ -3,7 +3,7 @@
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from gizmo_support import REPO, open_gizmo, wait, wait_text
+from gizmo_support import REPO, open_gizmo, save_screenshot, wait, wait_text
 
 CURVES = REPO / "scripts" / "some_gizmo_demos" / "hello_curves.lua"
 
@@ -26,3 +26,4 @@ def test_moving_a_slider_redraws_the_curve_and_title(gizmo, page):
     wait_text(page, "drawn 2 times")
     after = page.find_element(By.CSS_SELECTOR, ".gz-plot path.gz-plot-series").get_attribute("d")
     assert after != before
+    save_screenshot(page, "hello_curves")

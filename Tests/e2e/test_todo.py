@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from gizmo_support import REPO, click, open_gizmo, wait, wait_text
+from gizmo_support import REPO, click, open_gizmo, save_screenshot, wait, wait_text
 
 TODO = REPO / "scripts" / "some_gizmo_demos" / "simple_todo.lua"
 MODULE = "some_gizmo_demos"  # the data folder is named after the script's folder
@@ -134,6 +134,13 @@ def test_todo_items_go_through_done_and_deleted_and_survive_a_restart(gizmo, pag
     wait_text(page, "Done: Walk the dog")
     wait_columns(page, [], ["Walk the dog"])
     wait_saved(store, [{"text": "Walk the dog", "done": True}])
+
+    # Two more for the README picture: a list with items pending and done.
+    for text in ("Water the plants", "Call the bakery"):
+        type_item(page, text).send_keys(Keys.ENTER)
+        wait_text(page, f"Added: {text}")
+    wait_columns(page, ["Water the plants", "Call the bakery"], ["Walk the dog"])
+    save_screenshot(page, "simple_todo")
 
 
 def test_todo_starts_empty_without_a_data_file_and_refuses_an_empty_item(gizmo, page, tmp_path):

@@ -24,7 +24,12 @@ local WAIT = "gizmo.wait\0" -- host.sleep yields the same marker
 local GET_TIMEOUT = options.get_timeout or 10
 local MAX_MESSAGE = options.max_message or 1048576
 
----@class gizmo
+-- The `---@` comments are LuaLS annotations, so an editor completes and
+-- checks the API in scripts (docs/lua-api.md, "Editor support").
+
+--- The module `require("gizmo")` returns.
+---@class gz
+---@field Plot fun(opts?: gz.PlotOptions): gz.Plot a chart drawn as SVG (plot.lua, loaded on first use)
 local gz = {}
 
 -- ---------------------------------------------------------------------------
@@ -36,6 +41,31 @@ local dropped, ndropped = {}, 0 -- kept page results whose Lua proxies died
 local function emit(command)
     queued = queued + 1
     queue[queued] = command
+end
+
+-- Commands for the page itself (exec, get, drop, error) made before any page
+-- has said hello would reach nobody: they are kept and sent after the first
+-- render, and a get's timeout starts then. Component changes need no keeping:
+-- the render carries them.
+local page_seen = false
+local early, nearly = {}, 0
+local MAX_EARLY = 10000
+local early_overflow = false
+
+--- Emits `command` for the page; before the first page, keeps it instead and
+--- returns true (a get then starts its timer when it is sent).
+local function to_page(command, timeout)
+    if page_seen then
+        emit(command)
+        return false
+    end
+    if nearly >= MAX_EARLY then
+        early_overflow = true
+        return false
+    end
+    nearly = nearly + 1
+    early[nearly] = { command = command, timeout = timeout }
+    return true
 end
 
 -- Work deferred to the end of the turn, once per key (a plot redraws once
@@ -61,7 +91,7 @@ end
 
 local function flush()
     for i = 1, ndropped do
-        emit({ op = "drop", ref = dropped[i] })
+        to_page({ op = "drop", ref = dropped[i] })
         dropped[i] = nil
     end
     ndropped = 0
@@ -78,7 +108,7 @@ end
 local boot_error -- the first error of the main chunk, for `gizmolua run`
 
 local function report(message, trace)
-    emit({ op = "error", msg = message, trace = trace })
+    to_page({ op = "error", msg = message, trace = trace })
     if boot_error == false then
         boot_error = message -- the host decides how to tell it
     else
@@ -135,7 +165,7 @@ local function step(co, ...)
         sleepers[id] = co
     else -- "get"
         waiting[id] = { co = co, timer = timer }
-        get_timers[timer] = id
+        if timer then get_timers[timer] = id end
     end
 end
 
@@ -186,8 +216,25 @@ end
 -- ---------------------------------------------------------------------------
 -- Proxies: JavaScript expressions built by indexing and calling
 
+--- A JavaScript expression of the page, built in Lua: indexing a proxy
+--- gives a property (`gz.window.document`), calling one a call
+--- (`gz.window.console:log("hi")`). Nothing runs in the page until the
+--- expression goes to `gz.send` or `gz.get`; assigning a field
+--- (`gz.document.title = "x"`) runs at once.
+--- (Its fields are typed `any`, so `gz.document.title = "x"` checks.)
+---@class gz.Proxy
+---@field [string] any a property of the JavaScript value, as a proxy
+---@overload fun(...: any): gz.Proxy
+
 local EXPR, PARENT = {}, {} -- private keys
 local Proxy, KeptProxy = {}, {}
+
+--- What every component has. Constructors return kinds of component with
+--- methods of their own (gz.Input, gz.Plot, ...), which have these too.
+--- Every method that changes the component returns it, so calls chain.
+---@class gz.Component
+---@field id integer the component's number (its element's `data-gz-id`)
+---@field element gz.Proxy the component's DOM element, as a proxy
 local Component = {}
 local next_ref = 0
 
@@ -264,7 +311,7 @@ local function proxy_call(p, ...)
 end
 
 local function proxy_newindex(p, key, value)
-    emit({ op = "exec", expr = { set = { rawget(p, EXPR), to_expr(key), to_expr(value) } } })
+    to_page({ op = "exec", expr = { set = { rawget(p, EXPR), to_expr(key), to_expr(value) } } })
 end
 
 local function proxy_tostring(p)
@@ -282,24 +329,29 @@ KeptProxy.__gc = function(p)
 end
 
 --- The page's `window`, as a proxy.
+---@type gz.Proxy
 gz.window = proxy({ root = "window" })
 --- The page's `document`, as a proxy.
+---@type gz.Proxy
 gz.document = proxy({ root = "document" })
 
 --- Runs a proxy expression in the page without waiting (H5Gizmos' `do`).
 --- Returns a proxy to the result, which the page keeps while the proxy lives.
----@param expr any
----@return table proxy
+---@param expr gz.Proxy|any an expression built from gz.window, gz.document, c.element, ...
+---@return gz.Proxy result
 function gz.send(expr)
     next_ref = next_ref + 1
-    emit({ op = "exec", expr = to_expr(expr), ref = next_ref })
+    to_page({ op = "exec", expr = to_expr(expr), ref = next_ref })
     return setmetatable({ [EXPR] = { ref = next_ref } }, KeptProxy)
 end
 
---- Runs a proxy expression in the page and waits for its JSON value.
----@param expr any
----@param opts? {timeout: number}
----@return any
+--- Runs a proxy expression in the page and waits for its JSON value (a
+--- promise is awaited). Only in a handler, a timer or the main code; a
+--- JavaScript exception or no answer within `timeout` seconds (default 10)
+--- raises an error.
+---@param expr gz.Proxy|any
+---@param opts? {timeout?: number}
+---@return any value
 function gz.get(expr, opts)
     must_wait("gz.get")
     local timeout = opts and opts.timeout or GET_TIMEOUT
@@ -308,15 +360,17 @@ function gz.get(expr, opts)
     end
     next_ref = next_ref + 1
     local request = next_ref
-    emit({ op = "get", req = request, expr = to_expr(expr) })
-    local timer = host.timer(timeout)
+    local deferred = to_page({ op = "get", req = request, expr = to_expr(expr) }, timeout)
+    local timer = not deferred and host.timer(timeout) or nil
     local ok, value = co_yield(WAIT, "get", request, timer)
     if not ok then error(value, 2) end
     return value
 end
 
---- `new Class(...)` in the page, as a proxy.
----@param class table a proxy
+--- `new Class(...)` in the page, as a proxy: `gz.new(gz.window.Date)`.
+---@param class gz.Proxy
+---@param ... any the constructor's arguments
+---@return gz.Proxy
 function gz.new(class, ...)
     if not is_proxy(class) then error("gz.new: argument #1 must be a proxy such as gz.window.Date", 2) end
     return proxy({ new = { rawget(class, EXPR), arguments(...) } })
@@ -325,10 +379,15 @@ end
 -- ---------------------------------------------------------------------------
 -- Timers
 
+--- Waits `seconds` without blocking the session (in a handler, a timer or
+--- the main code).
+---@type fun(seconds: number)
 gz.sleep = host.sleep -- yields (WAIT, "sleep", timer id) from Swift
 
 local timers = {} -- timer id -> handle
 
+--- What gz.after and gz.every return.
+---@class gz.Timer
 local Timer = {}
 Timer.__index = Timer
 
@@ -355,11 +414,15 @@ local function start_timer(seconds, fn, every, name)
 end
 
 --- Calls fn once after `seconds`.
----@return table handle with :cancel()
+---@param seconds number
+---@param fn fun()
+---@return gz.Timer handle with :cancel()
 function gz.after(seconds, fn) return start_timer(seconds, fn, false, "gz.after") end
 
---- Calls fn every `seconds` until the handle is cancelled.
----@return table handle with :cancel()
+--- Calls fn every `seconds` (at least 0.001) until the handle is cancelled.
+---@param seconds number
+---@param fn fun()
+---@return gz.Timer handle with :cancel()
 function gz.every(seconds, fn) return start_timer(seconds, fn, true, "gz.every") end
 
 local function on_timer(id)
@@ -391,6 +454,25 @@ end
 
 -- ---------------------------------------------------------------------------
 -- Components
+
+--- What a DOM event handler receives: the event's plain fields (strings,
+--- numbers, booleans), plus `value` and `checked` of its target where they exist.
+---@class gz.Event
+---@field type string
+---@field value? string|number|boolean
+---@field checked? boolean
+---@field key? string
+---@field [string] any
+
+--- Options every constructor takes.
+---@class gz.Options
+---@field css? table<string, string|number|false> inline CSS, as for c:css
+---@field class? string a class name to add
+---@field title? any a tooltip
+
+--- A Stack's or Shelf's child: a component; a string or number (a Text); a
+--- list (the other container).
+---@alias gz.Child gz.Component|string|number|gz.Child[]
 
 local next_component = 0
 local root, shown_by
@@ -494,8 +576,11 @@ local function clear_content(c)
     c._text, c._html = nil, nil
 end
 
---- Sets the text (replacing content and children).
+--- Sets the text (replacing content and children); never parsed as HTML.
+---@generic C: gz.Component
+---@param self C
 ---@param text any
+---@return C self
 function Component:text(text)
     text = text == nil and "" or tostring(text)
     clear_content(self)
@@ -505,7 +590,10 @@ function Component:text(text)
 end
 
 --- Sets the inner HTML (replacing content and children).
+---@generic C: gz.Component
+---@param self C
 ---@param html string
+---@return C self
 function Component:html(html)
     check_type(html, "string", "html", 1)
     clear_content(self)
@@ -515,8 +603,11 @@ function Component:html(html)
 end
 
 --- Sets inline CSS properties: `c:css{color = "red", ["font-size"] = "2em"}`;
---- `false` removes one.
----@param properties table
+--- `false` removes one. Underscores become dashes: `font_size` is `font-size`.
+---@generic C: gz.Component
+---@param self C
+---@param properties table<string, string|number|false>
+---@return C self
 function Component:css(properties)
     check_type(properties, "table", "css", 1)
     self._css = self._css or {}
@@ -542,7 +633,11 @@ local function set_attr(c, name, value)
     update(c, { op = "attr", id = c.id, v = { [name] = value or false } })
 end
 
+--- Adds a CSS class.
+---@generic C: gz.Component
+---@param self C
 ---@param class string
+---@return C self
 function Component:add_class(class)
     check_type(class, "string", "add_class", 1)
     for _, existing in ipairs(self._cls) do
@@ -553,7 +648,11 @@ function Component:add_class(class)
     return self
 end
 
+--- Removes a CSS class.
+---@generic C: gz.Component
+---@param self C
 ---@param class string
+---@return C self
 function Component:remove_class(class)
     check_type(class, "string", "remove_class", 1)
     for i, existing in ipairs(self._cls) do
@@ -566,8 +665,11 @@ function Component:remove_class(class)
     return self
 end
 
---- Sets width and/or height; numbers are pixels.
----@param size {width: number|string|nil, height: number|string|nil}
+--- Sets width and/or height; numbers are pixels, strings pass through (`"50%"`).
+---@generic C: gz.Component
+---@param self C
+---@param size {width?: number|string, height?: number|string}
+---@return C self
 function Component:resize(size)
     check_type(size, "table", "resize", 1)
     local css = {}
@@ -578,7 +680,11 @@ function Component:resize(size)
     return self:css(css)
 end
 
---- Sets the tooltip (the `title` attribute).
+--- Sets the tooltip (the `title` attribute); nil removes it.
+---@generic C: gz.Component
+---@param self C
+---@param title any
+---@return C self
 function Component:set_title(title)
     set_attr(self, "title", title ~= nil and tostring(title) or nil)
     return self
@@ -586,7 +692,12 @@ end
 
 local as_component
 
---- Appends a child component (a string becomes a Text).
+--- Appends a child component (a string becomes a Text). A component lives
+--- in one place: adding it here moves it from where it was.
+---@generic C: gz.Component
+---@param self C
+---@param child gz.Child
+---@return C self
 function Component:add(child)
     child = as_component(child, "add", 1, "Stack")
     if child == self then error("add: a component cannot contain itself", 2) end
@@ -599,7 +710,10 @@ function Component:add(child)
 end
 
 --- Replaces all children.
----@param children table
+---@generic C: gz.Component
+---@param self C
+---@param children gz.Child[]
+---@return C self
 function Component:attach_children(children)
     check_type(children, "table", "attach_children", 1)
     local list = {}
@@ -619,13 +733,19 @@ function Component:attach_children(children)
 end
 
 --- Removes all content and children.
+---@generic C: gz.Component
+---@param self C
+---@return C self
 function Component:empty()
     return self:attach_children({})
 end
 
 --- Calls fn(event) on each DOM event of this name; nil removes the handler.
----@param event string
----@param fn? fun(event: table)
+---@generic C: gz.Component
+---@param self C
+---@param event string a DOM event name: "click", "mouseover", ...
+---@param fn? fun(event: gz.Event)
+---@return C self
 function Component:on(event, fn)
     check_type(event, "string", "on", 1)
     check_type(fn, "function", "on", 2, true)
@@ -655,11 +775,19 @@ function Component:on(event, fn)
     return self
 end
 
----@param fn? fun(event: table)
+--- `c:on("click", fn)`.
+---@generic C: gz.Component
+---@param self C
+---@param fn? fun(event: gz.Event)
+---@return C self
 function Component:set_on_click(fn)
     return self:on("click", fn)
 end
 
+--- Focuses the element.
+---@generic C: gz.Component
+---@param self C
+---@return C self
 function Component:focus()
     update(self, { op = "focus", id = self.id })
     return self
@@ -690,17 +818,26 @@ local function show(c, how)
 end
 
 --- Makes this component the page's content.
+---@generic C: gz.Component
+---@param self C
+---@return C self
 function Component:show() return show(self, "show") end
 
 --- Like show, but `gizmolua run` only prints the link and opens no browser.
+---@generic C: gz.Component
+---@param self C
+---@return C self
 function Component:link() return show(self, "link") end
 
 -- ---------------------------------------------------------------------------
 -- Constructors
 
 --- An element made from HTML: `gz.Html("<h1>Title</h1>")`.
+--- One top-level element becomes the component; text or several elements
+--- are wrapped in a `div`.
 ---@param html string
----@param opts? table {css=, class=, title=}
+---@param opts? gz.Options
+---@return gz.Component
 function gz.Html(html, opts)
     check_type(html, "string", "Html", 1)
     local c = new_component("div", "gz-html", opts, "Html")
@@ -709,8 +846,9 @@ function gz.Html(html, opts)
 end
 
 --- A block of plain text (never parsed as HTML).
----@param text any
----@param opts? table {css=, class=, title=}
+---@param text any shown as tostring(text)
+---@param opts? gz.Options
+---@return gz.Component
 function gz.Text(text, opts)
     local c = new_component("div", "gz-text", opts, "Text")
     c._text = text == nil and "" or tostring(text)
@@ -719,7 +857,8 @@ end
 
 --- A button: `gz.Button("Go", {on_click = function(event) ... end, enabled = true})`.
 ---@param label any
----@param opts? {on_click: fun(event: table)?, enabled: boolean?, css: table?, class: string?, title: string?}
+---@param opts? gz.ButtonOptions
+---@return gz.Component
 function gz.Button(label, opts)
     local c = new_component("button", "gz-button", opts, "Button")
     c._text = label == nil and "" or tostring(label)
@@ -733,11 +872,21 @@ function gz.Button(label, opts)
 end
 
 --- Enables or disables a component (buttons, inputs).
+---@generic C: gz.Component
+---@param self C
 ---@param enabled boolean
+---@return C self
 function Component:set_enabled(enabled)
     set_attr(self, "disabled", not enabled)
     return self
 end
+
+---@class gz.ButtonOptions: gz.Options
+---@field on_click? fun(event: gz.Event) runs on each click
+---@field enabled? boolean false starts it disabled
+
+---@class gz.ContainerOptions: gz.Options
+---@field child_css? table<string, string|number|false> CSS applied to every child
 
 local function container(class, fname, other)
     return function(children, opts)
@@ -753,12 +902,11 @@ local function container(class, fname, other)
 end
 
 --- Children one above the other. Strings become Text; a nested list becomes a Shelf.
----@param children table
----@param opts? {css: table?, child_css: table?, class: string?}
+---@type fun(children: gz.Child[], opts?: gz.ContainerOptions): gz.Component
 gz.Stack = container("gz-stack", "Stack", "Shelf")
---- Children side by side. Strings become Text; a nested list becomes a Stack.
----@param children table
----@param opts? {css: table?, child_css: table?, class: string?}
+--- Children side by side (wrapping on narrow screens). Strings become
+--- Text; a nested list becomes a Stack.
+---@type fun(children: gz.Child[], opts?: gz.ContainerOptions): gz.Component
 gz.Shelf = container("gz-shelf", "Shelf", "Stack")
 
 as_component = function(value, fname, n, nested)
@@ -783,7 +931,7 @@ end
 --- Serves a file of the script's folder beside the child page and returns its
 --- relative URL. A missing file is an error here, not a 404 later.
 ---@param path string relative to the script's folder
----@param mime? string
+---@param mime? string (default: from the file's extension)
 ---@param url? string the name to serve it under (default: the file's name)
 ---@return string url
 function Component:add_content(path, mime, url)
@@ -804,17 +952,20 @@ end
 
 --- Loads a JavaScript file of the script's folder into the page; commands
 --- after it (js_init, gz.send) wait until it has run.
----@type fun(self: table, path: string, url?: string): table
+---@type fun(self: gz.Component, path: string, url?: string): gz.Component
 Component.js_file = head_file("script", "text/javascript; charset=utf-8", "js_file")
 
 --- Adds a style sheet of the script's folder to the page.
----@type fun(self: table, path: string, url?: string): table
+---@type fun(self: gz.Component, path: string, url?: string): gz.Component
 Component.css_file = head_file("css", "text/css; charset=utf-8", "css_file")
 
 --- Runs JavaScript in the page with `element` (this component's DOM element)
 --- and the named arguments bound; it runs again when the page is re-rendered.
+---@generic C: gz.Component
+---@param self C
 ---@param code string
----@param args? table name -> value (Lua values, proxies, functions, components)
+---@param args? table<string, any> name -> value (Lua values, proxies, functions, components)
+---@return C self
 function Component:js_init(code, args)
     check_type(code, "string", "js_init", 1)
     check_type(args, "table", "js_init", 2, true)
@@ -852,7 +1003,8 @@ end
 
 --- Text that looks and acts like a link: `gz.ClickableText("more", {on_click = fn})`.
 ---@param text any
----@param opts? {on_click: fun(event: table)?, color: string?, css: table?, class: string?, title: string?}
+---@param opts? gz.ClickableTextOptions
+---@return gz.Component
 function gz.ClickableText(text, opts)
     local c = new_component("span", "gz-clickable", opts, "ClickableText")
     c._text = text == nil and "" or tostring(text)
@@ -865,9 +1017,18 @@ function gz.ClickableText(text, opts)
     return c
 end
 
+---@class gz.ClickableTextOptions: gz.Options
+---@field on_click? fun(event: gz.Event) runs on each click
+---@field color? string its CSS colour
+
+--- A text field (gz.Input, gz.LabelledInput).
+---@class gz.Input: gz.Component
+---@field value string the text in the field, kept current as the person types
 local Input = {}
 
---- Sets the value shown (and `c.value`).
+--- Sets the value shown (and `c.value`); nil is "".
+---@param value any
+---@return self
 function Input:set_value(value)
     value = value == nil and "" or value
     rawset(self, "value", value)
@@ -890,8 +1051,9 @@ local function text_value(v) return v == nil and nil or tostring(v) end
 
 --- A text field: `gz.Input("start", {on_change = fn, on_enter = fn})`.
 --- `on_change(value, event)` runs on every edit, `on_enter(value, event)` on Enter.
----@param value any
----@param opts? {type: string?, size: number?, on_change: fun(value: string, event: table)?, on_enter: fun(value: string, event: table)?, placeholder: string?, css: table?, class: string?, title: string?}
+---@param value any the starting text
+---@param opts? gz.InputOptions
+---@return gz.Input
 function gz.Input(value, opts)
     local c = new_component("input", "gz-input", opts, "Input")
     with_methods(c, Input, input_track(text_value))
@@ -923,10 +1085,21 @@ function gz.Input(value, opts)
     return c
 end
 
+---@class gz.InputOptions: gz.Options
+---@field type? string the input's type attribute (default "text")
+---@field size? number its width in characters
+---@field placeholder? any
+---@field on_change? fun(value: string, event: gz.Event) runs on every edit
+---@field on_enter? fun(value: string, event: gz.Event) runs on the Enter key
+
+---@class gz.LabelledInput: gz.Input
+---@field label_container gz.Component the label with the field: put this in the layout
+
 --- An Input with a label; put `.label_container` in a layout.
 ---@param label any
 ---@param value any
----@param opts? table as for gz.Input
+---@param opts? gz.InputOptions
+---@return gz.LabelledInput
 function gz.LabelledInput(label, value, opts)
     local c = gz.Input(value, opts)
     c.label_container = new_component("label", "gz-labelled", nil, "LabelledInput")
@@ -936,6 +1109,19 @@ function gz.LabelledInput(label, value, opts)
 end
 
 local function number_value(v) return tonumber(v) end
+
+---@class gz.SliderOptions: gz.Options
+---@field minimum? number default 0
+---@field maximum? number default 100
+---@field step? number default: any value
+---@field value? number default: the minimum; kept within minimum..maximum
+---@field on_change? fun(value: number, event: gz.Event)
+
+---@class gz.Slider: gz.Component
+---@field value number kept current as the slider moves
+---@field minimum number
+---@field maximum number
+---@field set_value fun(self: gz.Slider, value: number): gz.Slider moves the slider
 
 local function check_numbers(opts, fname, names)
     for _, name in ipairs(names) do
@@ -947,7 +1133,8 @@ end
 
 --- A slider: `gz.Slider{minimum = 0, maximum = 10, step = 0.1, value = 5, on_change = fn}`.
 --- `on_change(value, event)` runs as it moves (at most once per frame while dragging).
----@param opts {minimum: number?, maximum: number?, step: number?, value: number?, on_change: fun(value: number, event: table)?, css: table?}
+---@param opts? gz.SliderOptions
+---@return gz.Slider
 function gz.Slider(opts)
     check_type(opts, "table", "Slider", 1, true)
     opts = opts or {}
@@ -966,9 +1153,22 @@ function gz.Slider(opts)
     return c
 end
 
+---@class gz.RangeSliderOptions: gz.Options
+---@field minimum? number default 0
+---@field maximum? number default 100
+---@field step? number
+---@field values? number[] {low, high}; default {minimum, maximum}
+---@field on_change? fun(value: number[], event: gz.Event) value is {low, high}
+
+---@class gz.RangeSlider: gz.Component
+---@field value number[] {low, high}, kept in order
+---@field low gz.Slider
+---@field high gz.Slider
 local RangeSlider = {}
 
 --- Sets both ends: `r:set_value{2, 8}`.
+---@param values number[] {low, high}, in either order
+---@return self
 function RangeSlider:set_value(values)
     check_type(values, "table", "set_value", 1)
     local low, high = tonumber(values[1]), tonumber(values[2])
@@ -982,7 +1182,8 @@ end
 
 --- Two sliders for a range: `gz.RangeSlider{minimum = 0, maximum = 10, values = {2, 8}, on_change = fn}`;
 --- `value` is `{low, high}`, kept in order.
----@param opts {minimum: number?, maximum: number?, step: number?, values: number[]?, on_change: fun(value: number[], event: table)?}
+---@param opts? gz.RangeSliderOptions
+---@return gz.RangeSlider
 function gz.RangeSlider(opts)
     check_type(opts, "table", "RangeSlider", 1, true)
     opts = opts or {}
@@ -1006,6 +1207,13 @@ function gz.RangeSlider(opts)
     rawset(c, "value", { math.min(c.low.value, c.high.value), math.max(c.low.value, c.high.value) })
     return c
 end
+
+--- A choice: a string or number (label and value), or a {label, value} pair.
+---@alias gz.Choice string|number|[any, any]
+
+---@class gz.ChoiceOptions: gz.Options
+---@field selected? any the value chosen at the start (for CheckBoxes, a list of values)
+---@field on_change? fun(value: any, event: gz.Event) value is the component's new value
 
 -- Choices: a list of strings, or of {label, value} pairs.
 local function choices_of(list, fname)
@@ -1035,6 +1243,9 @@ local function index_of(choices, value)
     return nil
 end
 
+--- CheckBoxes and RadioButtons.
+---@class gz.Chooser: gz.Component
+---@field choices {label: string, value: any}[]
 local Chooser = {}
 
 local function chooser_html(c)
@@ -1060,6 +1271,8 @@ local function chooser_value(c)
 end
 
 --- Selects values: a list for CheckBoxes, one value for RadioButtons.
+---@param value any
+---@return self
 function Chooser:set_value(value)
     local checked = {}
     local list = self._kind == "radio" and { value } or value
@@ -1107,13 +1320,27 @@ end
 
 --- Check boxes: `gz.CheckBoxes({"red", "green"}, {selected = {"red"}, on_change = fn})`;
 --- `value` is the list of checked values.
+---@type fun(choices: gz.Choice[], opts?: gz.ChoiceOptions): gz.CheckBoxes
 gz.CheckBoxes = chooser("checkbox", "CheckBoxes")
 --- Radio buttons: `gz.RadioButtons({{"Small", 1}, {"Large", 2}}, {selected = 1, on_change = fn})`;
 --- `value` is the chosen value (nil when none).
+---@type fun(choices: gz.Choice[], opts?: gz.ChoiceOptions): gz.RadioButtons
 gz.RadioButtons = chooser("radio", "RadioButtons")
 
+---@class gz.CheckBoxes: gz.Chooser
+---@field value any[] the checked values, in the order of the choices
+
+---@class gz.RadioButtons: gz.Chooser
+---@field value any the chosen value; nil when none
+
+---@class gz.DropDownSelect: gz.Component
+---@field choices {label: string, value: any}[]
+---@field value any the chosen value
 local DropDown = {}
 
+--- Chooses the choice with this value.
+---@param value any
+---@return self
 function DropDown:set_value(value)
     local i = index_of(self.choices, value)
     if not i then error("set_value: " .. tostring(value) .. " is not one of the choices", 2) end
@@ -1124,6 +1351,7 @@ function DropDown:set_value(value)
     return self
 end
 
+---@private
 function DropDown:_options()
     local parts = {}
     for i, choice in ipairs(self.choices) do
@@ -1135,6 +1363,9 @@ end
 
 --- A drop-down list: `gz.DropDownSelect({"a", "b"}, {selected = "b", on_change = fn})`;
 --- `value` is the chosen value.
+---@param list gz.Choice[]
+---@param opts? gz.ChoiceOptions
+---@return gz.DropDownSelect
 function gz.DropDownSelect(list, opts)
     local choices = choices_of(list, "DropDownSelect")
     check_type(opts, "table", "DropDownSelect", 2, true, 2)
@@ -1164,11 +1395,13 @@ end
 -- ---------------------------------------------------------------------------
 -- Template and Image
 
+---@class gz.Template: gz.Component
 local Template = {}
 
 --- Puts a component into the template's element of class `class`.
----@param component table
----@param class string
+---@param component gz.Child
+---@param class string a class of an element of the template's HTML
+---@return self
 function Template:put(component, class)
     component = as_component(component, "put", 1, "Stack")
     check_type(class, "string", "put", 2)
@@ -1185,7 +1418,8 @@ end
 
 --- HTML with places for components: `gz.Template('<div class="a"></div>'):put(c, "a")`.
 ---@param html string
----@param opts? table {css=, class=, title=}
+---@param opts? gz.Options
+---@return gz.Template
 function gz.Template(html, opts)
     check_type(html, "string", "Template", 1)
     local c = gz.Html(html, opts)
@@ -1198,6 +1432,18 @@ function gz.Template(html, opts)
     return c
 end
 
+--- What an image shows: a file of the script's folder, or bytes.
+---@class gz.ImageContent
+---@field file? string a path in the script's folder
+---@field bytes? string the image's data, for example a PNG made by the script
+---@field mime? string the type of `bytes` (or of `file`, instead of its extension's)
+
+---@class gz.ImageOptions: gz.Options, gz.ImageContent
+---@field width? number|string numbers are pixels
+---@field height? number|string
+---@field alt? any
+
+---@class gz.Image: gz.Component
 local Image = {}
 
 local function image_source(c, spec, fname)
@@ -1217,6 +1463,8 @@ local function image_source(c, spec, fname)
 end
 
 --- Shows new content: `img:set_content{bytes = png, mime = "image/png"}` or `{file = "b.png"}`.
+---@param spec gz.ImageContent
+---@return self
 function Image:set_content(spec)
     check_type(spec, "table", "set_content", 1)
     local src = image_source(self, spec, "set_content")
@@ -1227,7 +1475,8 @@ end
 
 --- An image served beside the page: `gz.Image{file = "logo.png", width = 120}`
 --- or `gz.Image{bytes = data, mime = "image/png"}`.
----@param spec {file: string?, bytes: string?, mime: string?, width: number?, height: number?, alt: string?}
+---@param spec gz.ImageOptions
+---@return gz.Image
 function gz.Image(spec)
     check_type(spec, "table", "Image", 1)
     local c = new_component("img", "gz-image", spec, "Image", 1)
@@ -1272,16 +1521,25 @@ on_first_use("plot", { "Plot" })
 -- ---------------------------------------------------------------------------
 -- Utilities
 
+--- JSON: `null` decodes to nil, `gz.json.null` encodes as `null`.
+---@class gz.json
+---@field encode fun(value: any): string
+---@field decode fun(text: string): any raises an error on invalid JSON
+---@field null lightuserdata encodes as JSON `null`
 gz.json = {
     encode = json_encode,
     decode = json_decode,
     null = json_null,
     --- Marks a table to encode as a JSON array even when empty.
+    ---@type fun(t?: table): table
     array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
+    --- Escapes `& < > " '` for HTML text and attribute values.
+    ---@type fun(text: any): string
     escape_html = escape_html,
 }
 
 --- The process environment, read-only: `gz.env.HOME`, `for k, v in pairs(gz.env)`.
+---@type table<string, string>
 gz.env = setmetatable({}, {
     __index = function(_, name) return host.getenv(name) end,
     __newindex = function() error("gz.env is read-only", 2) end,
@@ -1289,22 +1547,25 @@ gz.env = setmetatable({}, {
 })
 
 --- The path of `name` in the module's writable data folder.
----@param name string a file name
+---@param name string a file name (letters, digits, '-', '_', '.'), no folder
 ---@return string path
 function gz.data_path(name) return serve(2, host.data_path(name)) end
 
 --- Writes text to a file of the data folder atomically (readers never see half a file).
 ---@param path string from gz.data_path
 ---@param text string
+---@return true
 function gz.write_file(path, text) return serve(2, host.write_file(path, text)) end
 
 --- The text of a file in the data folder or the script's own folder; nil and
 --- a message when there is none.
----@param path string
----@return string|nil text, string|nil message
+---@param path string a path from gz.data_path, or relative to the script's folder
+---@return string|nil text
+---@return string|nil message why there is no text
 function gz.read_file(path) return host.read_file(path) end
 
---- Writes a line to the server's log.
+--- Writes a line to the server's log (stderr); `print` does the same.
+---@param ... any
 function gz.log(...)
     local parts = pack(...)
     for i = 1, parts.n do parts[i] = tostring(parts[i]) end
@@ -1378,8 +1639,30 @@ local function on_reply(message)
     end
 end
 
+--- A page said hello: it gets the whole tree, and the first page also gets
+--- what the script asked of the page before any page existed.
+local function on_hello()
+    render_all()
+    if page_seen then return end
+    page_seen = true
+    local kept = early
+    early, nearly = {}, 0
+    for _, item in ipairs(kept) do
+        emit(item.command)
+        local wait = item.timeout and waiting[item.command.req]
+        if wait then
+            wait.timer = host.timer(item.timeout)
+            get_timers[wait.timer] = item.command.req
+        end
+    end
+    if early_overflow then
+        report(string.format("more than %d page commands were made before a page connected; the rest were dropped",
+            MAX_EARLY))
+    end
+end
+
 local handlers = {
-    hello = render_all,
+    hello = on_hello,
     call = on_call,
     reply = on_reply,
     error = function(message)

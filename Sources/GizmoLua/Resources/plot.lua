@@ -224,7 +224,7 @@ local function scatter_circles(s, ox, oy, xlo, ylo, sx, sy)
 end
 
 --- Builds the plot's whole SVG.
----@param st gizmo.PlotState
+---@param st gz.PlotState
 ---@return string svg
 local function svg_of(st)
     local W, H = st.width, st.height
@@ -370,7 +370,7 @@ end
 
 --- What a plot draws; kept in the component's `_plot` field (a name that no
 --- method uses, since the component's own fields shadow its methods).
----@class gizmo.PlotState
+---@class gz.PlotState
 ---@field width number
 ---@field height number
 ---@field title string|nil
@@ -378,6 +378,26 @@ end
 ---@field ylabel string|nil
 ---@field series table[]
 ---@field redraw fun()
+
+--- gz.Plot's options. Not gz.Options: `title` is the plot's, not a tooltip.
+---@class gz.PlotOptions
+---@field width? number the SVG's width in px (default 480); it shrinks to fit a narrow page
+---@field height? number default 320
+---@field title? any the title above the plot; nil or "" for none
+---@field xlabel? any the label under the x axis
+---@field ylabel? any the label beside the y axis
+---@field css? table<string, string|number|false>
+---@field class? string
+
+---@class gz.SeriesOptions
+---@field label? string|number the series' name in the legend; none without it
+---@field color? string any CSS colour (default: the next of the palette)
+
+---@class gz.LineOptions: gz.SeriesOptions
+---@field width? number the line's width in px (default 2)
+
+---@class gz.ScatterOptions: gz.SeriesOptions
+---@field size? number the dots' radius in px (default 3)
 
 -- "Plot: argument #1 field 'width' must be a positive number, not -3", raised
 -- `level` frames above the caller (as error() counts).
@@ -403,7 +423,9 @@ local function install(gz, api)
     escape = api.escape_html
     local check_type, at_end_of_turn, Component = api.check_type, api.at_end_of_turn, api.Component
 
-    ---@class gizmo.Plot
+    --- A plot: gz.Plot's component, with these methods besides every
+    --- component's. Each returns the plot, so calls chain.
+    ---@class gz.Plot: gz.Component
     local Plot = {}
 
     -- The state of a plot, or an error when the method was called with a dot
@@ -489,8 +511,8 @@ local function install(gz, api)
     --- Adds a line through the points (xs[i], ys[i]); a nan or inf leaves a gap.
     ---@param xs number[]
     ---@param ys number[] as many values as xs
-    ---@param opts? {label: string?, color: string?, width: number?}
-    ---@return gizmo.Plot self
+    ---@param opts? gz.LineOptions
+    ---@return gz.Plot self
     function Plot:line(xs, ys, opts)
         add_series(self, state_of(self, "line"), "line", xs, ys, opts)
         return self
@@ -499,8 +521,8 @@ local function install(gz, api)
     --- Adds a dot at each point (xs[i], ys[i]); points with a nan or inf are skipped.
     ---@param xs number[]
     ---@param ys number[] as many values as xs
-    ---@param opts? {label: string?, color: string?, size: number?} size: the dots' radius in px
-    ---@return gizmo.Plot self
+    ---@param opts? gz.ScatterOptions
+    ---@return gz.Plot self
     function Plot:scatter(xs, ys, opts)
         add_series(self, state_of(self, "scatter"), "scatter", xs, ys, opts)
         return self
@@ -508,7 +530,7 @@ local function install(gz, api)
 
     --- Removes every series (the title and axis labels stay); colours start
     --- again from the first, so a plot redrawn from scratch keeps its colours.
-    ---@return gizmo.Plot self
+    ---@return gz.Plot self
     function Plot:clear()
         local st = state_of(self, "clear")
         st.series = {}
@@ -524,7 +546,7 @@ local function install(gz, api)
 
     --- Sets the title above the plot; nil or "" removes it.
     ---@param text any
-    ---@return gizmo.Plot self
+    ---@return gz.Plot self
     function Plot:title(text)
         set_text(self, "title", text)
         return self
@@ -532,7 +554,7 @@ local function install(gz, api)
 
     --- Sets the label under the x axis; nil or "" removes it.
     ---@param text any
-    ---@return gizmo.Plot self
+    ---@return gz.Plot self
     function Plot:xlabel(text)
         set_text(self, "xlabel", text)
         return self
@@ -540,7 +562,7 @@ local function install(gz, api)
 
     --- Sets the label beside the y axis; nil or "" removes it.
     ---@param text any
-    ---@return gizmo.Plot self
+    ---@return gz.Plot self
     function Plot:ylabel(text)
         set_text(self, "ylabel", text)
         return self
@@ -557,8 +579,8 @@ local function install(gz, api)
 
     --- A chart of line and scatter series drawn as SVG:
     --- `gz.Plot{title = "t", xlabel = "x", ylabel = "y"}:line(xs, ys, {label = "sin"})`.
-    ---@param opts? {width: number?, height: number?, title: any, xlabel: any, ylabel: any, css: table?, class: string?}
-    ---@return gizmo.Plot
+    ---@param opts? gz.PlotOptions
+    ---@return gz.Plot
     function gz.Plot(opts)
         check_type(opts, "table", "Plot", 1, true)
         local component_opts

@@ -1,0 +1,97 @@
+import Foundation
+import GizmoLua
+import Hummingbird
+import Logging
+
+/// The entry pages of `gizmolua serve` at `/`, and the launch of a session
+/// from `/?module=M&script=S`.
+///
+/// Names in a request are only ever looked up in the catalog: a name the
+/// catalog does not know is a 404, whatever it holds, and nothing a request
+/// says reaches a shell or a path.
+public struct EntryPoints: Sendable {
+    let catalog: Catalog
+    let registry: SessionRegistry
+    let maxSessions: Int
+    let logger: Logger
+
+    public init(catalog: Catalog, registry: SessionRegistry, maxSessions: Int, logger: Logger) {
+        self.catalog = catalog
+        self.registry = registry
+        self.maxSessions = maxSessions
+        self.logger = logger
+    }
+
+    func respond(to request: Request) async -> Response {
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters where parameters[String(name)] == nil {
+            parameters[String(name)] = String(value)
+        }
+        var query: EntryQuery
+        do {
+            query = try EntryQuery(parameters)
+        } catch {
+            return ErrorPage.response(.badRequest, title: "Bad request", message: error.message,
+                                      more: "<p><a href=\"./\">All gizmos</a></p>")
+        }
+        if let host = request.head.authority, EntryQuery.isHostAndPort(host) {
+            query.hostPrefix = "http://\(host)/"
+        }
+
+        let listing: Catalog.Listing
+        do {
+            listing = try catalog.scan()
+        } catch {
+            logger.error("\(error.message)")
+            return ErrorPage.response(.internalServerError, title: "The catalog cannot be read", message: error.message)
+        }
+        guard let moduleName = query.module else {
+            return HTMLResponse.page(EntryPages.index(listing, query: query))
+        }
+        guard let module = listing.module(named: moduleName) else {
+            return ErrorPage.response(.notFound, title: "No such module",
+                                      message: "There is no module named \(moduleName) here.",
+                                      more: EntryPages.moduleLinks(listing, query: query))
+        }
+        guard let scriptName = query.script else {
+            return HTMLResponse.page(EntryPages.module(module, query: query))
+        }
+        guard let script = module.script(named: scriptName) else {
+            return ErrorPage.response(.notFound, title: "No such script",
+                                      message: "The module \(module.name) has no script named \(scriptName).",
+                                      more: EntryPages.scriptLinks(module, query: query))
+        }
+        return await launch(script, module: module, query: query)
+    }
+
+    /// Starts a session of `script` and redirects to its child page (303,
+    /// relative, so a prefix in front of this server keeps working).
+    private func launch(_ script: CatalogScript, module: GizmoModule, query: EntryQuery) async -> Response {
+        let back = "<p><a href=\"\(HTMLText.escape(query.link(module: module.name)))\">Back to \(HTMLText.escape(module.name))</a></p>"
+        if let error = script.syntaxError {
+            return ErrorPage.response(.internalServerError, title: "\(script.name) does not compile",
+                                      message: "Fix the script and open it again.",
+                                      more: "<pre>\(HTMLText.escape(error))</pre>" + back)
+        }
+        guard registry.count < maxSessions else {
+            return ErrorPage.response(.serviceUnavailable, title: "Too many sessions",
+                                      message: "This server already runs \(maxSessions) gizmo sessions; try again when some have ended.",
+                                      more: back, headers: [.retryAfter: "10"])
+        }
+        do {
+            let (session, boot) = try await registry.start(try script.load())
+            if let failure = boot.error {
+                session.discard()
+                return ErrorPage.response(.internalServerError, title: "\(script.name) failed to start",
+                                          message: "The script raised an error before it showed anything.",
+                                          more: "<pre>\(HTMLText.escape(failure))</pre>" + back)
+            }
+            logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
+            return Response(status: .seeOther, headers: [.location: "gizmo/http/\(session.id)/index.html", .cacheControl: "no-store"])
+        } catch {
+            return ErrorPage.response(.internalServerError, title: "\(script.name) cannot start",
+                                      message: "The script could not be read or compiled.",
+                                      more: "<pre>\(HTMLText.escape(error.message))</pre>" + back)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import GizmoLua
+import GizmoServer
+import Logging
+import ServiceLifecycle
+
+/// `gizmolua serve DIR...`: every module under the folders on one port, with
+/// entry pages; each visit of a script starts a session of its own.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve every gizmo module under the folders on one port, with entry pages.",
+        discussion: """
+        A folder whose top level holds .lua scripts is a module named after it; each sub-folder
+        holding .lua scripts is a module of its own name. Open the printed link to list them;
+        each visit of a script starts a session that ends when its page has been gone for the
+        grace period. Files are read again on every visit, so edits show at once.
+        Environment: GIZMO_USE_PORT (port to use if free), GIZMO_USE_SERVER_ADDRESS (host name
+        to advertise), GIZMO_BIND_ADDRESS (address to listen on), GIZMO_DATA_DIR (data folders).
+        """
+    )
+
+    @Argument(help: "Folders of gizmo modules.")
+    var folders: [String]
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "Seconds a session outlives its closed page, so a reload keeps it.")
+    var grace: Double = 10
+
+    @Option(name: .customLong("max-sessions"), help: "Sessions this server runs at once; more get a 503 page.")
+    var maxSessions = 1000
+
+    @OptionGroup var limits: LimitOptions
+
+    static let defaultPort = 9898
+
+    func validate() throws {
+        if folders.isEmpty { throw ValidationError("name at least one folder of gizmo scripts, such as scripts/") }
+        if grace < 0 { throw ValidationError("--grace must not be negative") }
+        if maxSessions <= 0 { throw ValidationError("--max-sessions must be positive") }
+    }
+
+    func run() async throws {
+        let logger = Terminal.bootstrapLogging()
+        let links = LinkSettings(environment: ProcessInfo.processInfo.environment)
+        links.notes.forEach(Terminal.error)
+
+        let catalog: Catalog
+        let listing: Catalog.Listing
+        do {
+            catalog = try Catalog(folders: folders)
+            listing = try catalog.scan()
+        } catch {
+            throw Terminal.fail(error.message)
+        }
+        listing.notes.forEach(Terminal.error)
+        for module in listing.modules {
+            for script in module.scripts {
+                if let error = script.syntaxError { Terminal.error("gizmolua: \(error) (listed as broken)") }
+            }
+        }
+
+        let host = server.bindHost
+        let listenPort = try server.listenPort(links: links, fallback: Self.defaultPort)
+        let registry = SessionRegistry(
+            configuration: .init(limits: limits.limits, grace: grace, firstPageTimeout: 60),
+            logger: logger
+        )
+        let entryPoints = EntryPoints(catalog: catalog, registry: registry, maxSessions: maxSessions, logger: logger)
+        let summary = "\(listing.modules.count) module\(listing.modules.count == 1 ? "" : "s"), "
+            + "\(listing.scriptCount) script\(listing.scriptCount == 1 ? "" : "s")"
+        let app = GizmoApplication.build(registry: registry, host: host, port: listenPort,
+                                         entryPoints: entryPoints, logger: logger) { port in
+            Terminal.out("gizmolua: serving \(summary) from \(folders.joined(separator: " ")); open this link in a browser:")
+            Terminal.out(" GIZMO_LINK: \(links.serverLink(port: port, boundHost: host)) ")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw Terminal.fail("gizmolua: could not serve on \(host):\(listenPort): \(error)")
+        }
+    }
+}

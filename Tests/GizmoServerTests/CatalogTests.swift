@@ -1,0 +1,82 @@
+import Foundation
+import GizmoLua
+@testable import GizmoServer
+import GizmoTestFixtures
+import Testing
+
+/// What `serve` and `list` find in folders.
+struct CatalogTests {
+    func demoFolder() -> TemporaryFolder {
+        let folder = TemporaryFolder()
+        folder.write("demos/init.lua", "-- Demos of things.\n-- Two lines.\nreturn {}\n")
+        folder.write("demos/hello.lua", "-- Says hello.\nlocal gz = require('gizmo')\n")
+        folder.write("demos/broken.lua", "-- Broken on purpose.\nlocal = 1\n")
+        folder.write("demos/_helper.lua", "return {}\n")
+        folder.write("demos/notes.txt", "not a script")
+        folder.write("other/zeta.lua", "print('no doc')\n")
+        folder.write("empty/README", "no scripts here")
+        folder.write(".hidden/secret.lua", "-- hidden\n")
+        folder.write("bad name/x.lua", "-- skipped module\n")
+        return folder
+    }
+
+    @Test func subFoldersWithScriptsAreModules() throws {
+        let folder = demoFolder()
+        let listing = try Catalog(folders: [folder.path]).scan()
+        #expect(listing.modules.map(\.name) == ["demos", "other"])
+        let demos = try #require(listing.module(named: "demos"))
+        #expect(demos.description.summary == "Demos of things. Two lines.")
+        #expect(demos.scripts.map(\.name) == ["broken", "hello"])
+        let hello = try #require(demos.script(named: "hello"))
+        #expect(hello.doc.summary == "Says hello.")
+        #expect(!hello.isBroken)
+        #expect(hello.displayPath == "\(folder.path)/demos/hello.lua")
+        let broken = try #require(demos.script(named: "broken"))
+        #expect(broken.syntaxError?.contains("broken.lua:2:") == true)
+        #expect(listing.notes.contains { $0.contains("bad name") })
+        #expect(listing.module(named: "empty") == nil)
+    }
+
+    @Test func aFolderWithScriptsAtItsTopIsAModule() throws {
+        let folder = demoFolder()
+        let listing = try Catalog(folders: [folder.path + "/demos/"]).scan()
+        #expect(listing.modules.map(\.name) == ["demos"])
+        #expect(listing.modules[0].scripts.first?.displayPath == "\(folder.path)/demos/broken.lua")
+    }
+
+    @Test func eachScanSeesChangedAndNewFiles() throws {
+        let folder = demoFolder()
+        let catalog = try Catalog(folders: [folder.path])
+        #expect(try catalog.scan().module(named: "demos")?.script(named: "broken")?.isBroken == true)
+        folder.write("demos/broken.lua", "-- Fixed now, and longer than before.\nlocal x = 1\n")
+        folder.write("demos/new.lua", "-- New.\n")
+        let demos = try #require(try catalog.scan().module(named: "demos"))
+        #expect(demos.script(named: "broken")?.isBroken == false)
+        #expect(demos.script(named: "broken")?.doc.summary == "Fixed now, and longer than before.")
+        #expect(demos.script(named: "new") != nil)
+        try FileManager.default.removeItem(at: folder.url.appendingPathComponent("demos/new.lua"))
+        #expect(try catalog.scan().module(named: "demos")?.script(named: "new") == nil)
+    }
+
+    @Test func badFoldersAreClearErrors() throws {
+        let folder = demoFolder()
+        #expect(throws: ScriptError.self) { try Catalog(folders: [folder.path + "/missing"]) }
+        do {
+            _ = try Catalog(folders: [folder.path + "/demos/hello.lua"])
+            Issue.record("a file is not a folder")
+        } catch {
+            #expect(error.message.contains("is a file"))
+        }
+        do {
+            _ = try Catalog(folders: [folder.path, folder.path + "/demos"]).scan()
+            Issue.record("two modules named demos")
+        } catch {
+            #expect(error.message.contains("two modules are named demos"))
+        }
+    }
+
+    @Test func namesPeopleCanTypeAreValid() {
+        for name in ["hello", "hello_curves", "some-gizmo", "v1.2", "A9"] { #expect(Catalog.isValidName(name)) }
+        for name in ["", ".hidden", "-x", "a/b", "..", "a b", "<b>", "a\"b", "é"] { #expect(!Catalog.isValidName(name)) }
+    }
+}

@@ -1,0 +1,3 @@
+-- A poem read aloud, with a waveform player written for it in plain
+-- JavaScript and driven from Lua: H5Gizmos' wavesurfer poem, with no
+-- third-party code.
