@@ -210,12 +210,7 @@ struct ConnectProxyTests {
         try await withSetup { setup in
             try await Self.webSocket(setup, port: setup.gizmo, path: "/gizmo/ws/\(setup.session.id)") { inbound, outbound in
                 var messages = inbound.messages(maxSize: 4 << 20).makeAsyncIterator()
-                try await outbound.write(.text(#"{"t":"hello","v":1}"#))
-                let render = try await GizmoApplicationTests.commands(messages.next())
-                #expect(render.first?["op"] as? String == "render")
-                let node = try #require(render.first?["node"] as? [String: Any])
-                let button = try #require((node["kids"] as? [[String: Any]])?.first)
-                let callback = try #require((button["on"] as? [String: Int])?["click"])
+                let callback = try await GizmoApplicationTests.helloToCounter(&messages, outbound)
                 try await outbound.write(.text(#"{"t":"call","cb":\#(callback),"args":[{"type":"click"}]}"#))
                 let update = try await GizmoApplicationTests.commands(messages.next())
                 #expect(update.first?["v"] as? String == "clicked 1")

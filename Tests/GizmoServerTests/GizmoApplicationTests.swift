@@ -61,13 +61,7 @@ struct GizmoApplicationTests {
         try await app.test(.live) { client in
             try await client.ws("/gizmo/ws/\(session.id)") { inbound, outbound, _ in
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                try await outbound.write(.text(#"{"t":"hello","v":1}"#))
-                let render = try await Self.commands(messages.next())
-                #expect(render.first?["op"] as? String == "render")
-                let node = try #require(render.first?["node"] as? [String: Any])
-                let button = try #require((node["kids"] as? [[String: Any]])?.first)
-                let callback = try #require((button["on"] as? [String: Int])?["click"])
-
+                let callback = try await Self.helloToCounter(&messages, outbound)
                 try await outbound.write(.text(#"{"t":"call","cb":\#(callback),"args":[{"type":"click"}]}"#))
                 let update = try await Self.commands(messages.next())
                 #expect(update.first?["v"] as? String == "clicked 1")
@@ -115,6 +109,19 @@ struct GizmoApplicationTests {
             #expect(await session.vm.isClosed)
             #expect(await session.vm.referencesLeftAtClose == 0)
         }
+    }
+
+    /// Says hello as a page does and answers the click callback of the
+    /// counter's button, from the `render` that comes back.
+    static func helloToCounter(
+        _ messages: inout WebSocketInboundMessageStream.AsyncIterator, _ outbound: WebSocketOutboundWriter
+    ) async throws -> Int {
+        try await outbound.write(.text(#"{"t":"hello","v":1}"#))
+        let render = try await commands(messages.next())
+        #expect(render.first?["op"] as? String == "render")
+        let node = try #require(render.first?["node"] as? [String: Any])
+        let button = try #require((node["kids"] as? [[String: Any]])?.first)
+        return try #require((button["on"] as? [String: Int])?["click"])
     }
 
     static func commands(_ message: WebSocketMessage?) throws -> [[String: Any]] {
