@@ -71,13 +71,16 @@ struct ServeCommand: AsyncParsableCommand {
         let entryPoints = EntryPoints(catalog: catalog, registry: registry, maxSessions: maxSessions, logger: logger)
         let summary = "\(listing.modules.count) module\(listing.modules.count == 1 ? "" : "s"), "
             + "\(listing.scriptCount) script\(listing.scriptCount == 1 ? "" : "s")"
+        // Gizmos started on their own with GIZMO_LINK_PREFIX pointing here are reached through /connect/.
+        let proxy = ConnectProxy(logger: logger)
         let app = GizmoApplication.build(registry: registry, host: host, port: listenPort,
-                                         entryPoints: entryPoints, logger: logger) { port in
+                                         entryPoints: entryPoints, logger: logger, connectProxy: proxy) { port in
             Terminal.out("gizmolua: serving \(summary) from \(folders.joined(separator: " ")); open this link in a browser:")
             Terminal.out(" GIZMO_LINK: \(links.serverLink(port: port, boundHost: host)) ")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)],
+            // Services stop in reverse order: the proxy's client after the server.
+            services: [proxy, app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
