@@ -143,7 +143,7 @@ public struct ConnectProxy: Service {
 
     /// Upgrade only a well-formed address, from a page of this site, to a
     /// port where something listens. Refused, the browser's handshake fails
-    /// (Hummingbird answers a refused upgrade with a 307 and a close), which
+    /// (Hummingbird answers a refused upgrade with a bare 400 and a close), which
     /// gizmo.js meets with its reconnect backoff, never showing "connected".
     private func shouldUpgrade(_ request: Request) async -> Bool {
         guard let target = try? ConnectTarget.parse(path: request.uri.path, query: request.uri.query),
