@@ -147,7 +147,12 @@ def start_linked(*args: str, env: dict[str, str] | None = None, inherit_env: boo
     """Start gizmolua with `args` and wait for the ` GIZMO_LINK: <url> ` line."""
     if not BIN.exists():
         pytest.fail(f"{BIN} does not exist: run `make build` first")
-    args = [str(BIN), *args]
+    return start_command([str(BIN), *args], env=env, inherit_env=inherit_env)
+
+
+def start_command(args: list[str], env: dict[str, str] | None = None, inherit_env: bool = True) -> GizmoProcess:
+    """Start any program that prints a ` GIZMO_LINK: <url> ` line (gizmolua,
+    or a Python H5Gizmos gizmo) and wait for that line."""
     proc = subprocess.Popen(
         args,
         cwd=REPO,
@@ -183,7 +188,7 @@ def start_linked(*args: str, env: dict[str, str] | None = None, inherit_env: boo
             gizmo.stop()
             gizmo.finish_output()
             pytest.fail(
-                f"gizmolua exited (code {proc.returncode}) before printing GIZMO_LINK: {' '.join(args)}\n"
+                f"{Path(args[0]).name} exited (code {proc.returncode}) before printing GIZMO_LINK: {' '.join(args)}\n"
                 f"stdout:\n{gizmo.stdout}\nstderr:\n{gizmo.stderr}"
             )
         match = LINK_LINE.match(line.rstrip("\r\n"))
