@@ -134,7 +134,7 @@ def start_gizmo(
         args += ["--port", port]
     if grace is not None:
         args += ["--grace", grace]
-    return start_linked(*args, *extra_args, env=env)
+    return start_linked(*args, *extra_args, env=env, inherit_env=inherit_env)
 
 
 def start_serve(*folders: Path | str, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
@@ -143,7 +143,7 @@ def start_serve(*folders: Path | str, extra_args: tuple[str, ...] = (), env: dic
     return start_linked("serve", *map(str, folders), "--port", port, "--grace", grace, *extra_args, env=env)
 
 
-def start_linked(*args: str, env: dict[str, str] | None = None) -> GizmoProcess:
+def start_linked(*args: str, env: dict[str, str] | None = None, inherit_env: bool = True) -> GizmoProcess:
     """Start gizmolua with `args` and wait for the ` GIZMO_LINK: <url> ` line."""
     if not BIN.exists():
         pytest.fail(f"{BIN} does not exist: run `make build` first")
