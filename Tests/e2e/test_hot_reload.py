@@ -124,3 +124,45 @@ def test_run_reloads_too_and_no_reload_turns_it_off(gizmo, page, tmp_path):
     save(script, VERSION.format(text="not shown"))
     time.sleep(1)
     assert not page.find_elements(By.XPATH, "//*[normalize-space()='not shown']")
+
+
+STYLED = """\
+local gz = require("gizmo")
+local box = gz.Text("styled text", { class = "styled" })
+box:css_file("look.css")
+box:show()
+"""
+
+
+def test_a_changed_style_sheet_is_fetched_again_in_place(serve, page, tmp_path):
+    folder = tmp_path / "scripts" / "styled"
+    folder.mkdir(parents=True)
+    (folder / "look.lua").write_text(STYLED)
+    sheet = folder / "look.css"
+    sheet.write_text(".styled { color: rgb(200, 0, 0); }\n")
+    server = serve(folder.parent)
+    open_gizmo(page, f"{server.url}?module=styled&script=look")
+    text = wait_text(page, "styled text")
+    wait(page).until(lambda d: text.value_of_css_property("color") == "rgba(200, 0, 0, 1)")
+    mark_page(page)
+    save(sheet, ".styled { color: rgb(0, 0, 200); }\n")
+    wait(page).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".styled").value_of_css_property("color") == "rgba(0, 0, 200, 1)",
+        message="the changed style sheet was not applied",
+    )
+    assert_same_page(page)
+
+
+def test_the_entry_pages_follow_the_folders(serve, page, tmp_path):
+    root, _ = module(tmp_path)
+    server = serve(root)
+    page.get(f"{server.url}?module=live")
+    assert not page.find_elements(By.LINK_TEXT, "brand_new")
+    (root / "live" / "brand_new.lua").write_text("-- Appeared while serving.\n" + OTHER)
+    page.refresh()
+    assert "Appeared while serving." in page.find_element(By.TAG_NAME, "main").text
+    page.find_element(By.LINK_TEXT, "Open brand_new").click()
+    wait_text(page, "the other gizmo")
+    (root / "live" / "brand_new.lua").unlink()
+    page.get(f"{server.url}?module=live")
+    assert not page.find_elements(By.LINK_TEXT, "Open brand_new")
