@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 
 /// One session's Lua state and the runtime that drives it.
@@ -46,6 +47,11 @@ public actor GizmoVM {
     private var timers: [Int: Task<Void, Never>] = [:]
     private var lastTimer = 0
 
+    /// The files this session's code came from or serves (the script, the
+    /// modules it required, its js_file / css_file / add_content / Image
+    /// files), as standardized paths: a change to one reloads the session.
+    public nonisolated let dependencies = Mutex<Set<String>>([])
+
     /// Registry references still held when the VM closed (0 unless a leak).
     public private(set) var referencesLeftAtClose: Int?
 
@@ -56,6 +62,7 @@ public actor GizmoVM {
         self.logger = logger
         self.output = output
         self.executor = QueueExecutor(label: "gizmo.vm")
+        if let file = script.file { dependencies.withLock { _ = $0.insert(file.path) } }
     }
 
     // MARK: Turns
@@ -63,7 +70,9 @@ public actor GizmoVM {
     /// Creates the Lua state, loads the library and runs the script's main
     /// chunk until it finishes or first waits.
     /// - Throws: ``ScriptError`` when the script does not compile.
-    public func boot() throws(ScriptError) -> BootResult {
+    /// - Parameter session: the JSON of `gz.session` kept from the session's
+    ///   previous run (a hot reload).
+    public func boot(session: String? = nil) throws(ScriptError) -> BootResult {
         let lua: LuaState
         do {
             lua = try LuaState(memoryLimit: 0)
@@ -74,6 +83,10 @@ public actor GizmoVM {
             lua.setField("get_timeout")
             lua.push(limits.maxMessageBytes)
             lua.setField("max_message")
+            if let session {
+                lua.push(session)
+                lua.setField("session")
+            }
             try lua.call(arguments: 2, results: 2, cpuSeconds: 0)
         } catch {
             throw ScriptError(message: "gizmolua: the gizmo library failed to start: \(error)")
@@ -121,6 +134,23 @@ public actor GizmoVM {
     }
 
     public var isClosed: Bool { lua == nil }
+
+    /// The JSON of `gz.session`, to carry into the next run of the script;
+    /// nil (with a log line) when it holds what JSON cannot.
+    public func keptSession() -> String? {
+        guard let lua else { return nil }
+        lua.push(ref: turnFunction)
+        lua.push("keep")
+        do {
+            try lua.call(arguments: 1, results: 2, cpuSeconds: limits.cpuSeconds)
+        } catch {
+            logger.warning("gz.session could not be kept: \(error.message)")
+            return nil
+        }
+        defer { lua.pop(2) }
+        if let problem = lua.string(at: -1) { logger.warning("\(problem)") }
+        return lua.string(at: -2)
+    }
 
     public func stats() -> Stats? {
         guard let lua else { return nil }
@@ -256,6 +286,7 @@ public actor GizmoVM {
                 guard let name = call.string(at: 1) else { return call.badArgument(1, "require", "string") }
                 switch ModuleResolver(directory: self.script.directory).source(of: name) {
                 case .success(let (path, source)):
+                    self.dependencies.withLock { _ = $0.insert(URL(fileURLWithPath: path).standardizedFileURL.path) }
                     guard call.load(source: source, chunkName: "@" + path) else {
                         return .raising(call.string(at: -1) ?? "cannot load module '\(name)'")
                     }
@@ -293,6 +324,7 @@ public actor GizmoVM {
         }
         let mime = call.string(at: 2) ?? SessionResources.mime(for: file.path)
         resources.register(name, .init(content: .file(file), mime: mime))
+        dependencies.withLock { _ = $0.insert(file.path) }
         call.push(name)
         return .returning(1)
     }

@@ -17,4 +17,8 @@ public enum JSONText {
         }
         return out + "\""
     }
+
+    public static func array(_ values: [String]) -> String {
+        "[" + values.map(string).joined(separator: ",") + "]"
+    }
 }

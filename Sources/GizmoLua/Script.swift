@@ -7,11 +7,15 @@ public struct Script: Sendable {
     /// The folder `require` may load modules from.
     public var directory: URL
     public var source: String
+    /// The file the script was read from (standardized), for hot reload;
+    /// nil for a script made from text.
+    public var file: URL?
 
-    public init(displayPath: String, directory: URL, source: String) {
+    public init(displayPath: String, directory: URL, source: String, file: URL? = nil) {
         self.displayPath = displayPath
         self.directory = directory
         self.source = source
+        self.file = file
     }
 
     /// Reads a script file; a missing or unreadable file is a ``ScriptError``.
@@ -26,7 +30,7 @@ public struct Script: Sendable {
             throw ScriptError(message: "\(path): cannot be read")
         }
         self.init(displayPath: path, directory: url.deletingLastPathComponent().standardizedFileURL,
-                  source: String(decoding: data, as: UTF8.self))
+                  source: String(decoding: data, as: UTF8.self), file: url.standardizedFileURL)
     }
 }
 

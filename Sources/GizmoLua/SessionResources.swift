@@ -25,6 +25,16 @@ public final class SessionResources: Sendable {
         table.withLock { $0[name] }
     }
 
+    /// The names serving one of these files (standardized paths).
+    public func names(servingAnyOf paths: Set<String>) -> [String] {
+        table.withLock { table in
+            table.compactMap { name, resource in
+                if case .file(let url) = resource.content, paths.contains(url.path) { return name }
+                return nil
+            }.sorted()
+        }
+    }
+
     func register(_ name: String, _ resource: Resource) {
         table.withLock { $0[name] = resource }
     }

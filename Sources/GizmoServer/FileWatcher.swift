@@ -61,6 +61,22 @@ public final class FileWatcher: @unchecked Sendable {
         if let result { throw result }
     }
 
+    /// Watches `folder` itself, not the folders under it; watching a folder
+    /// twice is once.
+    /// - Throws: ``WatchError`` when the folder cannot be watched.
+    public func watch(folder: URL) throws(WatchError) {
+        let path = folder.standardizedFileURL.path
+        let result: WatchError? = queue.sync {
+            guard !folders.values.contains(path) else { return nil }
+            guard folders.count < Self.maxFolders else { return WatchError(message: "cannot watch \(path): too many folders") }
+            let wd = inotify_add_watch(fd, path, Self.mask)
+            guard wd >= 0 else { return WatchError(message: "cannot watch \(path): \(String(cString: strerror(errno)))") }
+            folders[wd] = path
+            return nil
+        }
+        if let result { throw result }
+    }
+
     /// Stops watching; `changes` ends.
     public func stop() {
         source.cancel() // closes the inotify descriptor once no handler runs

@@ -9,8 +9,11 @@ public final class Session: Sendable {
     public let id: SessionID
     /// The script's name, for the page title and the log.
     public let scriptName: String
-    let vm: GizmoVM
+    private let current: Mutex<Current>
+    private let limits: SessionLimits
     private let outbox: Outbox
+    /// Reloads run one after another, each after the one before.
+    private let lastReload = Mutex<Task<Void, Never>?>(nil)
     private let lifecycle: Mutex<SessionLifecycle>
     private let connections = Atomic<Int>(0)
     private let logger: Logger
@@ -25,10 +28,31 @@ public final class Session: Sendable {
         self.logger = logger
         let outbox = Outbox()
         self.outbox = outbox
-        self.vm = GizmoVM(script: script, limits: limits, logger: logger, output: outbox.deliver)
+        self.limits = limits
+        self.current = Mutex(Current(
+            vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, outbox: outbox),
+            script: script, generation: 0))
         self.lifecycle = Mutex(lifecycle)
         self.onEnded = onEnded
         outbox.setOnEnded { [weak self] reason in self?.end(reason: reason) }
+    }
+
+    /// The script's current run: its VM, the script it runs, and which run it is.
+    private struct Current {
+        var vm: GizmoVM
+        var script: Script
+        var generation: Int
+    }
+
+    /// The VM of the script's current run.
+    var vm: GizmoVM { current.withLock { $0.vm } }
+
+    /// The files whose change reloads this session.
+    public var dependencies: Set<String> { vm.dependencies.withLock { $0 } }
+
+    private static func makeVM(_ script: Script, generation: Int, limits: SessionLimits, logger: Logger,
+                               outbox: Outbox) -> GizmoVM {
+        GizmoVM(script: script, limits: limits, logger: logger) { outbox.deliver($0, from: generation) }
     }
 
     /// Runs the script's main chunk. Throws when the script does not compile.
@@ -100,6 +124,82 @@ public final class Session: Sendable {
         let vm = self.vm
         Task { await vm.close() }
         onEnded(self)
+    }
+
+    // MARK: Hot reload
+
+    /// Runs the script's file again in a fresh Lua state, with `gz.session`
+    /// carried over, and re-renders the page in place over the same socket.
+    /// The old run goes on until the new one has started: a script that no
+    /// longer compiles or fails in its main code leaves the last good page in
+    /// place, under an overlay with the error. Files the session serves that
+    /// changed are fetched again by the page.
+    /// - Parameter changed: the changed paths that concern this session.
+    public func reload(changed: Set<String>) {
+        lastReload.withLock { last in
+            let previous = last
+            last = Task { [weak self] in
+                await previous?.value
+                await self?.performReload(changed: changed)
+            }
+        }
+    }
+
+    /// Waits for the reloads asked for so far (tests).
+    func reloadsFinished() async {
+        await lastReload.withLock { $0 }?.value
+    }
+
+    private func performReload(changed: Set<String>) async {
+        let started = ContinuousClock.now
+        let (old, script, generation) = current.withLock { ($0.vm, $0.script, $0.generation) }
+        guard let file = script.file, lifecycle.withLock({ !$0.isEnded }) else { return }
+        var fresh: Script
+        do {
+            fresh = try Script(contentsOf: file.path)
+        } catch {
+            return showOverlay(title: "The script file is gone",
+                               message: "\(script.displayPath): \(error.message.hasSuffix("no such file") ? "no such file" : error.message); this page keeps the last version and updates when the file is back.")
+        }
+        fresh.displayPath = script.displayPath
+        let kept = await old.keptSession()
+        let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, outbox: outbox)
+        let boot: GizmoVM.BootResult
+        do {
+            boot = try await next.boot(session: kept)
+        } catch {
+            return showOverlay(title: "The script does not compile", message: error.message)
+        }
+        if let failure = boot.error {
+            await next.close()
+            return showOverlay(title: "The script failed to start", message: failure)
+        }
+        current.withLock { $0 = Current(vm: next, script: fresh, generation: generation + 1) }
+        outbox.advance(to: generation + 1)
+        await old.close()
+        guard lifecycle.withLock({ !$0.isEnded }) else {
+            await next.close() // the session ended while the new run started
+            return
+        }
+        if outbox.hasPage {
+            await next.receive(#"{"t":"hello","v":1}"#)
+            let names = next.resources.names(servingAnyOf: changed)
+            if !names.isEmpty {
+                outbox.send(#"[{"op":"refresh","names":\#(JSONText.array(names))}]"#)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        logger.info("reloaded \(fresh.displayPath) in \(Self.milliseconds(elapsed)) ms")
+    }
+
+    private func showOverlay(title: String, message: String) {
+        logger.warning("reload failed: \(message)")
+        outbox.send(#"[{"op":"overlay","title":\#(JSONText.string(title)),"msg":\#(JSONText.string(message))}]"#)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
     static let closedFrame = #"[{"op":"close","msg":"this gizmo session has ended; start it again to get a new one"}]"#

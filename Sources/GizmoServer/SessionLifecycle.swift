@@ -28,6 +28,8 @@ struct SessionLifecycle: Sendable {
     let firstPageTimeout: Double?
 
     private(set) var state: State = .awaitingPage(timer: nil)
+
+    var isEnded: Bool { state == .ended }
     private var lastToken = 0
 
     init(grace: Double, firstPageTimeout: Double?) {

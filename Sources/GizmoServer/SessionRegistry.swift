@@ -59,6 +59,22 @@ public final class SessionRegistry: Sendable {
 
     public var count: Int { sessions.withLock { $0.count } }
 
+    /// The files every session depends on.
+    var allDependencies: Set<String> {
+        sessions.withLock { Array($0.values) }.reduce(into: []) { $0.formUnion($1.dependencies) }
+    }
+
+    /// Reloads every session that depends on one of the changed files.
+    /// - Returns: how many sessions reload.
+    @discardableResult
+    public func reload(changed: Set<String>) -> Int {
+        let affected = sessions.withLock { Array($0.values) }.filter { !$0.dependencies.isDisjoint(with: changed) }
+        for session in affected {
+            session.reload(changed: changed.intersection(session.dependencies))
+        }
+        return affected.count
+    }
+
     /// Ends every session (the server is stopping).
     public func endAll(reason: String) {
         for session in sessions.withLock({ Array($0.values) }) { session.end(reason: reason) }

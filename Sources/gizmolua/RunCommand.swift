@@ -30,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var limits: LimitOptions
 
+    @Flag(name: .customLong("no-reload"), help: "Do not reload the page when the script or its files change.")
+    var noReload = false
+
     func validate() throws {
         if grace < 0 { throw ValidationError("--grace must not be negative") }
     }
@@ -76,8 +79,17 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.error("gizmolua: no browser could be opened here; open the link above")
             }
         }
+        var services: [any Service] = [app, SessionService(registry: registry, exitDeadline: .seconds(1), logger: logger)]
+        if !noReload {
+            do {
+                services.append(try HotReload(registry: registry, folders: [script.directory],
+                                              followDependencies: true, logger: logger))
+            } catch {
+                Terminal.error("gizmolua: hot reload is off: \(error.message)")
+            }
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [app, SessionService(registry: registry, exitDeadline: .seconds(1), logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             // The session ending (its page gone for the grace period) stops the server.
             tasks.addTask {

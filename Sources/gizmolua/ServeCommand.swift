@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         A folder whose top level holds .lua scripts is a module named after it; each sub-folder
         holding .lua scripts is a module of its own name. Open the printed link to list them;
         each visit of a script starts a session that ends when its page has been gone for the
-        grace period. Files are read again on every visit, so edits show at once.
+        grace period. Files are read again on every visit, and open pages reload in place when
+        their script or its files change (unless --no-reload).
         Environment: GIZMO_USE_PORT (port to use if free), GIZMO_USE_SERVER_ADDRESS (host name
         to advertise), GIZMO_BIND_ADDRESS (address to listen on), GIZMO_DATA_DIR (data folders).
         """
@@ -33,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     var maxSessions = 1000
 
     @OptionGroup var limits: LimitOptions
+
+    @Flag(name: .customLong("no-reload"), help: "Do not reload open sessions when their files change (for production).")
+    var noReload = false
 
     static let defaultPort = 9898
 
@@ -78,9 +82,18 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.out("gizmolua: serving \(summary) from \(folders.joined(separator: " ")); open this link in a browser:")
             Terminal.out(" GIZMO_LINK: \(links.serverLink(port: port, boundHost: host)) ")
         }
+        // Services stop in reverse order: the proxy's client after the server.
+        var services: [any Service] = [proxy, app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)]
+        if !noReload {
+            do {
+                services.append(try HotReload(registry: registry, trees: catalog.roots.map(\.url),
+                                              followDependencies: false, logger: logger))
+            } catch {
+                Terminal.error("gizmolua: hot reload is off: \(error.message)")
+            }
+        }
         let group = ServiceGroup(configuration: .init(
-            // Services stop in reverse order: the proxy's client after the server.
-            services: [proxy, app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

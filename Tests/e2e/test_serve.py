@@ -17,6 +17,7 @@ from gizmo_support import (
     nonempty_lines,
     open_gizmo,
     run_to_exit,
+    save_screenshot,
     wait,
     wait_connected,
     wait_text,
@@ -48,6 +49,11 @@ def test_the_entry_page_lists_modules_and_a_script_link_opens_the_gizmo(serve, p
         assert shown[script].endswith(f"?module={DEMOS}&script={script}"), shown
     # The page fills in the prefix line from its own address.
     assert page.find_element(By.ID, "gz-prefix").text == f"export GIZMO_LINK_PREFIX={server.url}"
+    # The picture shows the line as `make serve` prints it, not this test's port.
+    page.execute_script(
+        "document.getElementById('gz-prefix').textContent = 'export GIZMO_LINK_PREFIX=http://localhost:9898/'"
+    )
+    save_screenshot(page, "entry_page")
 
     page.find_element(By.LINK_TEXT, "hello_curves").click()
     wait_connected(page)

@@ -1538,6 +1538,24 @@ gz.json = {
     escape_html = escape_html,
 }
 
+--- What survives a reload of this session's script (hot reload): keep in it
+--- what the person typed or chose, and read it back when the script starts.
+--- Only JSON-able contents (strings, numbers, booleans, tables of them) are
+--- kept; it starts empty in a new session.
+---@type table
+gz.session = {}
+if options.session then
+    local ok, kept = pcall(json_decode, options.session)
+    if ok and type(kept) == "table" then gz.session = kept end
+end
+
+--- The JSON of `gz.session` for the next run of the script, or nil and why not.
+local function keep_session()
+    local ok, text = pcall(json_encode, gz.session)
+    if ok then return text end
+    return nil, "gz.session cannot be kept across the reload: " .. tostring(text)
+end
+
 --- The process environment, read-only: `gz.env.HOME`, `for k, v in pairs(gz.env)`.
 ---@type table<string, string>
 gz.env = setmetatable({}, {
@@ -1736,6 +1754,7 @@ end
 --- (or nil); for "boot" also the main chunk's error and how it was shown.
 local function turn(kind, arg)
     if kind == "stats" then return stats() end
+    if kind == "keep" then return keep_session() end
     local result = turns[kind](arg)
     run_finishers()
     return flush(), result or nil, shown_by

@@ -180,9 +180,28 @@
       refs.clear();
       listeners.clear();
       const inits = [];
+      // A hot reload re-renders in place: keep the scroll position.
+      const x = window.scrollX, y = window.scrollY;
       root.replaceChildren(build(c.node, inits));
+      window.scrollTo(x, y);
       runInits(inits);
+      removeOverlay(); // the script runs again (after a reload that failed, a fixed one)
       retryMs = FIRST_RETRY_MS; // the session took us back: a later drop retries quickly
+    },
+    overlay(c) { showOverlay(String(c.title || "The script has an error"), String(c.msg || "")); },
+    refresh(c) {
+      // Files the script serves changed on disk: fetch them again. A changed
+      // script cannot be run twice in one page, so the page reloads (the
+      // session survives it, and renders again).
+      for (const name of c.names || []) {
+        for (const el of document.querySelectorAll("[src], link[href]")) {
+          const attribute = el.hasAttribute("src") ? "src" : "href";
+          const value = el.getAttribute(attribute) || "";
+          if (value.split("?")[0] !== name) continue;
+          if (el.tagName === "SCRIPT") { location.reload(); return; }
+          el.setAttribute(attribute, `${name}?v=${Date.now()}`);
+        }
+      }
     },
     head(c) { return addHead(c.items); },
     prop(c) {
@@ -559,6 +578,24 @@
     if (className) el.className = className;
     if (text != null) el.textContent = text;
     return el;
+  }
+
+  // The error of a hot reload that failed, over the last good page; the
+  // next render (the fixed script) takes it away.
+  function showOverlay(title, message) {
+    removeOverlay();
+    const overlay = element("div", "gz-overlay");
+    overlay.id = "gz-overlay";
+    overlay.setAttribute("role", "alert");
+    const box = element("div", "gz-overlay-box");
+    box.append(element("div", "gz-overlay-title", title), element("pre", "gz-overlay-msg", message),
+      element("div", "gz-overlay-hint", "Fix the file and save it: this page updates by itself."));
+    overlay.append(box);
+    document.body.append(overlay);
+  }
+
+  function removeOverlay() {
+    document.getElementById("gz-overlay")?.remove();
   }
 
   function showError(message, trace) {
