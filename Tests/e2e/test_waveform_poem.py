@@ -106,6 +106,10 @@ def test_buttons_wait_for_ready_then_play_and_pause(gizmo, recorded):
     # A click on the waveform seeks there: 40% into the recording.
     seek_to(page, 0.4)
     assert player(page, "currentTime()") == pytest.approx(0.4 * duration, abs=0.02 * duration)
+    # The README picture, taken before playing so it is the same every run:
+    # the waveform, the part before the cursor and the cursor.
+    ActionChains(page).move_to_element(page.find_element(By.TAG_NAME, "h1")).perform()
+    save_screenshot(page, "waveform_poem")
 
     click(page, "Play")
     wait_status(page, "playing")
@@ -124,9 +128,6 @@ def test_buttons_wait_for_ready_then_play_and_pause(gizmo, recorded):
     assert player(page, "currentTime()") == stopped
     assert player(page, "isPlaying()") is False
 
-    # The README picture: the waveform, its played part and the cursor.
-    ActionChains(page).move_to_element(page.find_element(By.TAG_NAME, "h1")).perform()
-    save_screenshot(page, "waveform_poem")
 
 
 def test_after_a_reload_the_new_player_reports_to_lua(gizmo, page):
