@@ -153,6 +153,10 @@ public final class LuaState {
     public var memoryExceeded: Bool { gz_memory_exceeded(L) != 0 }
     public func collectGarbage() { gz_collect(L) }
 
+    /// Gives memory freed by closed states back to the system (glibc keeps
+    /// freed memory in its arenas, one per thread that ran Lua).
+    public static func trimProcessMemory() { gz_trim_process_memory() }
+
     private func popMessage() -> String {
         let message = string(at: -1) ?? "(error object is not a string)"
         pop(1)

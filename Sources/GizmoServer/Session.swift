@@ -12,6 +12,8 @@ public final class Session: Sendable {
     private let current: Mutex<Current>
     private let limits: SessionLimits
     private let outbox: Outbox
+    /// The lifecycle's pending timer (first page, grace), cancelled when replaced or ended.
+    private let timer = Mutex<Task<Void, Never>?>(nil)
     /// Reloads run one after another, each after the one before.
     private let lastReload = Mutex<Task<Void, Never>?>(nil)
     private let lifecycle: Mutex<SessionLifecycle>
@@ -74,6 +76,7 @@ public final class Session: Sendable {
             return connection
         }
         outbox.attach(connection, continuation)
+        cancelTimer() // a page is here: no first-page or grace timer runs
         perform(action)
         logger.debug("page connected (#\(connection))")
         return connection
@@ -104,20 +107,40 @@ public final class Session: Sendable {
 
     private func perform(_ action: SessionLifecycle.Action) {
         switch action {
-        case .none, .replace:
+        case .none:
+            break
+        case .replace:
             break // the outbox already finished the replaced connection
         case .startTimer(let token, let seconds):
-            Task { [weak self] in
+            // One timer at a time: a new one makes the old one's token stale
+            // anyway, and a cancelled sleep frees its task at once instead of
+            // holding it (and the request's task-locals) for the whole wait.
+            let task = Task.detached { [weak self] in
                 try? await Task.sleep(for: .seconds(seconds))
-                guard let self else { return }
+                guard !Task.isCancelled, let self else { return }
                 self.perform(self.lifecycle.withLock { $0.timerFired(token) })
             }
+            timer.withLock { old in
+                defer { old = task }
+                return old
+            }?.cancel()
         case .end:
             finish(reason: "the page was closed")
         }
     }
 
+    /// Whether a first-page or grace timer is waiting (tests).
+    var timerPending: Bool { timer.withLock { $0 != nil } }
+
+    private func cancelTimer() {
+        timer.withLock { old in
+            defer { old = nil }
+            return old
+        }?.cancel()
+    }
+
     private func finish(reason: String?) {
+        cancelTimer()
         if let reason { logger.info("session ended: \(reason)") }
         let message = reason ?? "the gizmo has ended"
         outbox.finish(with: #"[{"op":"close","msg":\#(JSONText.string(message))}]"#)

@@ -80,6 +80,28 @@ struct GizmoApplicationTests {
         }
     }
 
+    /// The first-page timer goes when the page comes: a waiting task would
+    /// hold its memory for the whole timeout (found by the load test).
+    @Test func aConnectedPageCancelsTheFirstPageTimer() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let registry = SessionRegistry(configuration: .init(grace: 5, firstPageTimeout: 60), logger: logger)
+        let script = Script(displayPath: "counter.lua", directory: FileManager.default.temporaryDirectory, source: Self.counter)
+        let (session, _) = try await registry.start(script)
+        #expect(session.timerPending)
+        let app = GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, logger: logger)
+        try await app.test(.live) { client in
+            try await client.ws("/gizmo/ws/\(session.id)") { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"t":"hello","v":1}"#))
+                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                _ = try await messages.next()
+                #expect(!session.timerPending)
+            }
+        }
+        session.end()
+        #expect(!session.timerPending)
+    }
+
     @Test func anEndedSessionTellsItsPageToStop() async throws {
         let (app, registry, session) = try await makeApp()
         session.end(reason: "test over")

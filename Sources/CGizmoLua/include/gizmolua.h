@@ -80,4 +80,8 @@ static inline void gz_new_table(lua_State *L) { lua_createtable(L, 0, 0); }
 /* A full collection (finalizers run protected, so this never raises). */
 static inline void gz_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 
+/* Gives memory freed by ended sessions back to the system (glibc keeps it
+   in its arenas otherwise); a no-op elsewhere. */
+void gz_trim_process_memory(void);
+
 #endif
