@@ -75,7 +75,6 @@ public final class Catalog: Sendable {
     public func scan() throws(ScriptError) -> Listing {
         var modules: [String: GizmoModule] = [:]
         var notes: [String] = []
-        var seen: Set<String> = []
         for root in roots {
             var found: [GizmoModule] = []
             if let module = readModule(at: root.url, displayFolder: root.given, notes: &notes) {
@@ -93,7 +92,6 @@ public final class Catalog: Sendable {
                 }
                 modules[module.name] = module
             }
-            seen.formUnion(found.map { $0.folder.path })
         }
         forgetFiles(except: Set(modules.values.flatMap { $0.scripts.map(\.file.path) + [$0.folder.appendingPathComponent("init.lua").path] }))
         return Listing(modules: modules.values.sorted { $0.name < $1.name }, notes: notes)
