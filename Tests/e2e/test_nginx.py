@@ -2,7 +2,7 @@
 configurations are read from that page, so the documented ones are the tested
 ones. Chromium opens the entry page under /gizmos/, launches a gizmo, clicks
 it through the WebSocket that nginx upgrades, and the same for a gizmo started
-in a terminal through /gizmos/connect/.
+in a terminal through /gizmos/connect/ and for two replicas.
 
 nginx runs as a plain subprocess with its own nginx.conf in the test's
 folder, never as the system's service.
@@ -213,3 +213,40 @@ def test_pages_of_other_sites_are_still_refused_behind_nginx(serve, nginx, count
 
     assert asyncio.run(handshake(own_site)) == "open"
     assert asyncio.run(handshake("http://elsewhere.example")).startswith("refused")
+
+
+def test_two_replicas_each_hold_the_sessions_opened_on_them(serve, nginx, counters, page):
+    replicas = {"a": serve(counters), "b": serve(counters)}
+    proxy = nginx(documented_config("gizmolua-replicas.conf"),
+                  {9898: port_of(replicas["a"].url), 9899: port_of(replicas["b"].url)})
+
+    # A visit to /gizmos/ lands on a random replica's path; keep opening it
+    # until the browser has been sent to both (one in 2^40 that it has not).
+    unseen = set(replicas)
+    for _ in range(40):
+        page.get(proxy.url)
+        wait(page).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Gizmos")
+        landed = re.fullmatch(re.escape(proxy.url) + r"([ab])/", page.current_url)
+        assert landed, page.current_url
+        name = landed.group(1)
+        if name not in unseen:
+            continue
+        unseen.remove(name)
+        assert entry_prefix_line(page) == f"export GIZMO_LINK_PREFIX={proxy.url}{name}/"
+        child = launch_and_click(page, f"{proxy.url}{name}/")
+        # The session lives on that replica, and only there.
+        session_path = child.removeprefix(f"{proxy.url}{name}/")
+        for other, server in replicas.items():
+            if other == name:
+                assert http_get(server.url + session_path)[0] == 200
+            else:
+                with pytest.raises(urllib.error.HTTPError) as missing:
+                    http_get(server.url + session_path)
+                assert missing.value.code == 404
+        if not unseen:
+            break
+    assert not unseen, f"/gizmos/ never sent the browser to replica {sorted(unseen)}"
+
+    # A shared launch link keeps its query through the redirect.
+    child = launch(launch(f"{proxy.url}?module=counters&script=click_counter"))
+    assert re.fullmatch(re.escape(proxy.url) + r"[ab]/gizmo/http/MGR_\d+_\d+/index\.html", child), child
