@@ -28,7 +28,7 @@ E2E_REQS   := $(E2E_DIR)/requirements.txt
 PYTEST_ARGS ?=
 
 DEB_DEPS      := liblua5.4-dev pkg-config
-DEB_TEST_DEPS := chromium chromium-driver python3-venv
+DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
 DEB_POEM_DEPS := espeak-ng sox
 
 # Use sudo only when not root and sudo exists.

@@ -97,13 +97,18 @@ class GizmoProcess:
             reader.join(timeout)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        terminate(self.proc)
+
+
+def terminate(proc: subprocess.Popen, timeout: float = 5) -> None:
+    """Stop a process of the test: SIGTERM, then SIGKILL after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
 
 
 def _drain(stream, sink: list[str], lines: queue.Queue | None) -> None:
