@@ -11,6 +11,11 @@ public enum GizmoApplication {
     /// protects the server.
     static let maxFrameBytes = 4 << 20
 
+    /// The server pings every page this often. Reverse proxies close a
+    /// socket that has been idle for their read timeout (nginx: 60 s by
+    /// default); the ping keeps an idle page's socket alive through them.
+    static let pingPeriod: Duration = .seconds(30)
+
     public static func build(
         registry: SessionRegistry,
         host: String,
@@ -76,7 +81,8 @@ public enum GizmoApplication {
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: webSockets,
-                                           configuration: .init(ws: .init(maxFrameSize: maxFrameBytes))),
+                                           configuration: .init(ws: .init(maxFrameSize: maxFrameBytes,
+                                                                          autoPing: .enabled(timePeriod: pingPeriod)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "gizmolua"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
