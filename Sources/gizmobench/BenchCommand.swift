@@ -25,6 +25,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The package folder, to copy the scripts from.")
     var package: String = "."
 
+    @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
+    var idleScript = Benchmarks.helloEnv
+
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory (for looking into it).")
+    var only: String?
+
     @Flag(help: "Fewer samples, for trying the bench itself (figures are not comparable).")
     var quick = false
 
@@ -34,6 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("\(gizmolua) is not an executable; build it first (swift build -c release)")
         }
         raiseFileLimit()
+        let machine = Figures.Machine.current
         let folder = try BenchFolder(packageRoot: URL(filePath: package).absoluteURL)
         defer { folder.remove() }
         var settings = Benchmarks.Settings()
@@ -46,8 +53,15 @@ struct BenchCommand: AsyncParsableCommand {
             settings.saves = 3
             settings.startups = 3
         }
+        settings.idleScript = idleScript
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
 
+        if only == "memory" {
+            let memory = try await bench.memoryPerIdleSession()
+            print("\(memory.sessions) idle \(idleScript) sessions: \(String(format: "%.1f", memory.perSessionKib)) KiB each "
+                + "(RSS \(memory.rssBeforeKib) -> \(memory.rssAfterKib) KiB)")
+            return
+        }
         progress("start-up: exec to first accepted connection, \(settings.startups) runs")
         let startup = try bench.startup()
 
@@ -60,18 +74,21 @@ struct BenchCommand: AsyncParsableCommand {
             let start = try await bench.sessionStart(server, entry: entry)
             progress("round trip: \(settings.clicks) clicks on one session")
             let oneSession = try await bench.roundTripOneSession(server, entry: entry)
-            progress("round trip and throughput: \(settings.concurrentSessions) sessions clicking for \(settings.concurrentWindow)")
-            let (concurrent, throughput) = try await bench.concurrentClicks(server, entry: entry)
+            progress("round trip: \(settings.concurrentSessions) sessions clicking every \(settings.pacedPause) for \(settings.concurrentWindow)")
+            let (paced, _) = try await bench.concurrentClicks(server, entry: entry, pause: settings.pacedPause)
+            progress("throughput: \(settings.concurrentSessions) sessions clicking as fast as they can for \(settings.concurrentWindow)")
+            let (saturated, throughput) = try await bench.concurrentClicks(server, entry: entry, pause: nil)
             progress("hot reload: \(settings.saves) saves")
             let reload = try await bench.hotReload(server, entry: entry)
             try await entry.shutdown()
             server.stop()
-            progress("memory: \(settings.idleSessions) idle hello_env sessions on a fresh server")
+            progress("memory: \(settings.idleSessions) idle \(settings.idleScript) sessions on a fresh server")
             let memory = try await bench.memoryPerIdleSession()
             figures = Figures(
-                date: ISO8601DateFormatter().string(from: Date()), machine: .current,
+                date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                 sessionStartMs: start, roundTripOneSessionMs: oneSession,
-                concurrentSessions: settings.concurrentSessions, roundTripConcurrentMs: concurrent,
+                concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
+                roundTripConcurrentMs: paced, roundTripSaturatedMs: saturated,
                 throughputEventsPerSecond: throughput, memory: memory,
                 hotReloadMs: reload, startupMs: startup)
         } catch {

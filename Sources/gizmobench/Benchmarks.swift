@@ -9,8 +9,12 @@ struct Benchmarks {
         var concurrentSessions = 100
         var concurrentWarmup: Duration = .seconds(1)
         var concurrentWindow: Duration = .seconds(5)
+        /// Each paced session's pause between clicks: 100 sessions at 10
+        /// clicks a second, a busy room, well below saturation.
+        var pacedPause: Duration = .milliseconds(100)
         var idleSessions = 1000
         var idleSetupParallel = 50
+        var idleScript = Benchmarks.helloEnv
         var saves = 20
         var startups = 10
     }
@@ -59,10 +63,11 @@ struct Benchmarks {
         return Stats(samples)
     }
 
-    /// Many sessions, each clicking again as soon as its update arrived
-    /// (a closed loop), for a fixed window after a warm-up: the round trips
-    /// completed in the window, and how many per second.
-    func concurrentClicks(_ server: ServerProcess, entry: EntryClient) async throws -> (Stats, Double) {
+    /// Many sessions, each clicking again `pause` after its update arrived
+    /// (a closed loop; no pause: as fast as they can), for a fixed window
+    /// after a warm-up: the round trips completed in the window, and how
+    /// many per second.
+    func concurrentClicks(_ server: ServerProcess, entry: EntryClient, pause: Duration?) async throws -> (Stats, Double) {
         var ids: [String] = []
         for _ in 0..<settings.concurrentSessions {
             ids.append(try await entry.launch(module: BenchFolder.module, script: Self.counter))
@@ -84,7 +89,11 @@ struct Benchmarks {
                         }
                         let window = await go.wait()
                         var samples: [Double] = []
+                        if let pause {  // spread the sessions over the pause
+                            try await Task.sleep(for: pause * Double.random(in: 0..<1))
+                        }
                         while true {
+                            if let pause { try await Task.sleep(for: pause) }
                             let start = ContinuousClock.now
                             try await page.click(callback)
                             _ = try await page.receive()
@@ -110,8 +119,8 @@ struct Benchmarks {
         }
     }
 
-    /// RSS growth of a fresh server over `idleSessions` rendered hello_env
-    /// sessions whose pages stay connected, per session.
+    /// RSS growth of a fresh server over `idleSessions` rendered sessions
+    /// (of hello_env unless told otherwise) whose pages stay connected, per session.
     func memoryPerIdleSession() async throws -> MemoryFigures {
         let server = try await ServerProcess.start(
             binary: binary, folder: folder, name: "memory",
@@ -121,7 +130,7 @@ struct Benchmarks {
         do {
             // Warm up: the library compiled, the pools and caches filled.
             for _ in 0..<20 {
-                let id = try await entry.launch(module: BenchFolder.module, script: Self.helloEnv)
+                let id = try await entry.launch(module: BenchFolder.module, script: settings.idleScript)
                 try await PageClient.withPage(port: server.port, session: id) { page in _ = try await page.hello() }
             }
             try await Task.sleep(for: .milliseconds(500))
@@ -131,13 +140,14 @@ struct Benchmarks {
             let port = server.port
             let count = settings.idleSessions
             let parallel = settings.idleSetupParallel
+            let script = settings.idleScript
             let after = try await withThrowingTaskGroup(of: Void.self) { group in
                 var readyIterator = ready.makeAsyncIterator()
                 for index in 0..<count {
                     if index >= parallel { _ = await readyIterator.next() }
                     group.addTask {
                         do {
-                            let id = try await entry.launch(module: BenchFolder.module, script: Self.helloEnv)
+                            let id = try await entry.launch(module: BenchFolder.module, script: script)
                             try await PageClient.withPage(port: port, session: id) { page in
                                 _ = try await page.hello()
                                 readiness.yield()

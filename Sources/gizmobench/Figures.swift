@@ -6,12 +6,17 @@ struct Figures: Codable {
     struct Machine: Codable {
         var cpus: Int
         var kernel: String
+        /// The 1-minute load average when the run began: above 0.5 or so,
+        /// something else was running and the figures are worse than they are.
+        var loadAverage: Double
 
         static var current: Machine {
             var name = utsname()
             uname(&name)
             let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return Machine(cpus: ProcessInfo.processInfo.activeProcessorCount, kernel: release)
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+                .split(separator: " ").first.flatMap { Double($0) } ?? .nan
+            return Machine(cpus: ProcessInfo.processInfo.activeProcessorCount, kernel: release, loadAverage: load)
         }
     }
 
@@ -21,7 +26,11 @@ struct Figures: Codable {
     var sessionStartMs: Stats
     var roundTripOneSessionMs: Stats
     var concurrentSessions: Int
+    /// Each session's pause between clicks in `roundTripConcurrentMs`.
+    var pacedPauseMs: Double
     var roundTripConcurrentMs: Stats
+    /// The round trips of the throughput run: queueing, mostly.
+    var roundTripSaturatedMs: Stats
     var throughputEventsPerSecond: Double
     var memory: MemoryFigures
     var hotReloadMs: Stats
