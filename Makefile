@@ -6,6 +6,9 @@
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
 #   make unit | e2e   one half of `make test`
 #   make poem-audio   remake scripts/waveform_poem/poem.ogg (espeak-ng + sox)
+#   make bench        release build, then time `gizmolua serve` against the
+#                     performance budgets (docs/performance.md); figures also
+#                     in BENCH_JSON (default bench-results.json)
 #
 # `deps` and `test-deps` install Debian packages only when `dpkg -s` says
 # they are missing, so they cost a few milliseconds on a ready machine.
@@ -26,6 +29,7 @@ PORT       ?= 9898
 E2E_DIR    := Tests/e2e
 E2E_REQS   := $(E2E_DIR)/requirements.txt
 PYTEST_ARGS ?=
+BENCH_JSON ?= bench-results.json
 
 DEB_DEPS      := liblua5.4-dev pkg-config
 DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
@@ -49,7 +53,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run test unit e2e poem-audio clean
+.PHONY: deps test-deps test-apt build serve run test unit e2e bench poem-audio clean
 
 deps:
 	@$(call apt_ensure,$(DEB_DEPS))
@@ -65,8 +69,10 @@ $(VENV)/.installed: $(E2E_REQS) | test-apt
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r $(E2E_REQS)
 	touch $@
 
+# Only the server: gizmobench's HTTP client would add swift-nio-ssl's C to
+# every debug build.
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build --product gizmolua
 
 serve: build
 	$(BIN) serve scripts --host $(HOST) --port $(PORT)
@@ -83,6 +89,12 @@ unit: deps
 
 e2e: test-deps build
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
+
+# Release binaries: the figures are about what ships, not a debug build.
+bench: deps
+	$(SWIFT) build -c release --product gizmolua
+	$(SWIFT) build -c release --product gizmobench
+	.build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
 
 # The recording is committed; this remakes it after the poem changes.
 poem-audio:

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+
+/// `gizmobench`: times a real `gizmolua serve` against the performance
+/// budgets of design.md with WebSocket clients on loopback, no browser.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gizmobench",
+        abstract: "Measure gizmolua serve against its performance budgets.",
+        discussion: """
+        Starts the gizmolua binary on a temp folder holding the click counter, hello_env and a
+        script it rewrites, and measures session start, callback round trips (1 and many
+        sessions), throughput, memory per idle session, hot reload and start-up.
+        Run it from the package folder (it copies the scripts from there), on a quiet machine.
+        """
+    )
+
+    @Option(help: "The gizmolua binary to measure (build it with -c release).")
+    var gizmolua: String = ".build/release/gizmolua"
+
+    @Option(help: "Write the figures to this JSON file as well.")
+    var json: String?
+
+    @Option(help: "The package folder, to copy the scripts from.")
+    var package: String = "."
+
+    @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
+    var idleScript = Benchmarks.helloEnv
+
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory (for looking into it).")
+    var only: String?
+
+    @Flag(help: "Fewer samples, for trying the bench itself (figures are not comparable).")
+    var quick = false
+
+    func run() async throws {
+        let binary = URL(filePath: gizmolua).absoluteURL
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ValidationError("\(gizmolua) is not an executable; build it first (swift build -c release)")
+        }
+        raiseFileLimit()
+        let machine = Figures.Machine.current
+        let folder = try BenchFolder(packageRoot: URL(filePath: package).absoluteURL)
+        defer { folder.remove() }
+        var settings = Benchmarks.Settings()
+        if quick {
+            settings.starts = 20
+            settings.clicks = 200
+            settings.concurrentSessions = 10
+            settings.concurrentWindow = .seconds(1)
+            settings.idleSessions = 100
+            settings.saves = 3
+            settings.startups = 3
+        }
+        settings.idleScript = idleScript
+        let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
+
+        if only == "memory" {
+            let memory = try await bench.memoryPerIdleSession()
+            print("\(memory.sessions) idle \(idleScript) sessions: \(String(format: "%.1f", memory.perSessionKib)) KiB each "
+                + "(RSS \(memory.rssBeforeKib) -> \(memory.rssAfterKib) KiB)")
+            return
+        }
+        progress("start-up: exec to first accepted connection, \(settings.startups) runs")
+        let startup = try bench.startup()
+
+        let server = try await ServerProcess.start(binary: binary, folder: folder, name: "serve",
+                                                   arguments: ["--max-sessions", "100000"])
+        let entry = EntryClient(port: server.port)
+        let figures: Figures
+        do {
+            progress("session start: \(settings.starts) sessions, one after the other")
+            let start = try await bench.sessionStart(server, entry: entry)
+            progress("round trip: \(settings.clicks) clicks on one session")
+            let oneSession = try await bench.roundTripOneSession(server, entry: entry)
+            progress("round trip: \(settings.concurrentSessions) sessions clicking every \(settings.pacedPause) for \(settings.concurrentWindow)")
+            let (paced, _) = try await bench.concurrentClicks(server, entry: entry, pause: settings.pacedPause)
+            progress("throughput: \(settings.concurrentSessions) sessions clicking as fast as they can for \(settings.concurrentWindow)")
+            let (saturated, throughput) = try await bench.concurrentClicks(server, entry: entry, pause: nil)
+            progress("hot reload: \(settings.saves) saves")
+            let reload = try await bench.hotReload(server, entry: entry)
+            try await entry.shutdown()
+            server.stop()
+            progress("memory: \(settings.idleSessions) idle \(settings.idleScript) sessions on a fresh server")
+            let memory = try await bench.memoryPerIdleSession()
+            figures = Figures(
+                date: ISO8601DateFormatter().string(from: Date()), machine: machine,
+                sessionStartMs: start, roundTripOneSessionMs: oneSession,
+                concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
+                roundTripConcurrentMs: paced, roundTripSaturatedMs: saturated,
+                throughputEventsPerSecond: throughput, memory: memory,
+                hotReloadMs: reload, startupMs: startup)
+        } catch {
+            try? await entry.shutdown()
+            server.stop()
+            throw error
+        }
+
+        print(Report.table(figures))
+        if let json {
+            try figures.json().write(to: URL(filePath: json))
+            print("\nfigures written to \(json)")
+        }
+    }
+
+    private func progress(_ line: String) {
+        FileHandle.standardError.write(Data("gizmobench: \(line)\n".utf8))
+    }
+
+    /// Each idle session holds a socket at both ends: allow as many as the
+    /// hard limit does (the server, a child, inherits the soft limit).
+    private func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

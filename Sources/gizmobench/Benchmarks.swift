@@ -1,0 +1,209 @@
+import Foundation
+
+/// The measurements, each against a real `gizmolua serve` over loopback.
+struct Benchmarks {
+    struct Settings {
+        var starts = 200
+        var clicks = 2000
+        var warmupClicks = 200
+        var concurrentSessions = 100
+        var concurrentWarmup: Duration = .seconds(1)
+        var concurrentWindow: Duration = .seconds(5)
+        /// Each paced session's pause between clicks: 100 sessions at 10
+        /// clicks a second, a busy room, well below saturation.
+        var pacedPause: Duration = .milliseconds(100)
+        var idleSessions = 1000
+        var idleSetupParallel = 50
+        var idleScript = Benchmarks.helloEnv
+        var saves = 20
+        var startups = 10
+    }
+
+    let binary: URL
+    let folder: BenchFolder
+    let settings: Settings
+    let clock = ContinuousClock()
+
+    static let counter = "click_counter"
+    static let helloEnv = "hello_env"
+
+    /// Entry URL requested to first render frame received: GET the entry
+    /// URL, GET the child page it redirects to, open the WebSocket, hello,
+    /// render; one session after the other.
+    func sessionStart(_ server: ServerProcess, entry: EntryClient) async throws -> Stats {
+        var samples: [Double] = []
+        for index in 0..<(settings.starts + 10) {
+            let start = clock.now
+            let id = try await entry.launch(module: BenchFolder.module, script: Self.counter)
+            let rendered = try await PageClient.withPage(port: server.port, session: id) { page in
+                _ = try await page.hello()
+                return ContinuousClock.now
+            }
+            if index >= 10 { samples.append((rendered - start).milliseconds) }  // the first few warm up
+        }
+        return Stats(samples)
+    }
+
+    /// Click sent to update frame received, on one session, one click at a time.
+    func roundTripOneSession(_ server: ServerProcess, entry: EntryClient) async throws -> Stats {
+        let id = try await entry.launch(module: BenchFolder.module, script: Self.counter)
+        let settings = settings
+        let samples = try await PageClient.withPage(port: server.port, session: id) { page in
+            let callback = try PageClient.clickCallback(inRender: try await page.hello())
+            var samples: [Double] = []
+            samples.reserveCapacity(settings.clicks)
+            for index in 0..<(settings.warmupClicks + settings.clicks) {
+                let start = ContinuousClock.now
+                try await page.click(callback)
+                _ = try await page.receive()
+                if index >= settings.warmupClicks { samples.append((ContinuousClock.now - start).milliseconds) }
+            }
+            return samples
+        }
+        return Stats(samples)
+    }
+
+    /// Many sessions, each clicking again `pause` after its update arrived
+    /// (a closed loop; no pause: as fast as they can), for a fixed window
+    /// after a warm-up: the round trips completed in the window, and how
+    /// many per second.
+    func concurrentClicks(_ server: ServerProcess, entry: EntryClient, pause: Duration?) async throws -> (Stats, Double) {
+        var ids: [String] = []
+        for _ in 0..<settings.concurrentSessions {
+            ids.append(try await entry.launch(module: BenchFolder.module, script: Self.counter))
+        }
+        let go = Gate<ClosedRange<ContinuousClock.Instant>>()
+        let (ready, readiness) = AsyncStream<Void>.makeStream()
+        let port = server.port
+        return try await withThrowingTaskGroup(of: [Double].self) { group in
+            for id in ids {
+                group.addTask {
+                    try await PageClient.withPage(port: port, session: id) { page in
+                        let callback: Int
+                        do {
+                            callback = try PageClient.clickCallback(inRender: try await page.hello())
+                            readiness.yield()
+                        } catch {
+                            readiness.yield()
+                            throw error
+                        }
+                        let window = await go.wait()
+                        var samples: [Double] = []
+                        if let pause {  // spread the sessions over the pause
+                            try await Task.sleep(for: pause * Double.random(in: 0..<1))
+                        }
+                        while true {
+                            if let pause { try await Task.sleep(for: pause) }
+                            let start = ContinuousClock.now
+                            try await page.click(callback)
+                            _ = try await page.receive()
+                            let end = ContinuousClock.now
+                            if end > window.upperBound { break }
+                            if start >= window.lowerBound { samples.append((end - start).milliseconds) }
+                        }
+                        return samples
+                    }
+                }
+            }
+            var waiting = ids.count
+            for await _ in ready {
+                waiting -= 1
+                if waiting == 0 { break }
+            }
+            let from = clock.now + settings.concurrentWarmup
+            go.open(from...(from + settings.concurrentWindow))
+            var samples: [Double] = []
+            for try await some in group { samples += some }
+            let seconds = settings.concurrentWindow.milliseconds / 1000
+            return (Stats(samples), Double(samples.count) / seconds)
+        }
+    }
+
+    /// RSS growth of a fresh server over `idleSessions` rendered sessions
+    /// (of hello_env unless told otherwise) whose pages stay connected, per session.
+    func memoryPerIdleSession() async throws -> MemoryFigures {
+        let server = try await ServerProcess.start(
+            binary: binary, folder: folder, name: "memory",
+            arguments: ["--max-sessions", String(settings.idleSessions * 2), "--grace", "600"])
+        defer { server.stop() }
+        let entry = EntryClient(port: server.port)
+        do {
+            // Warm up: the library compiled, the pools and caches filled.
+            for _ in 0..<20 {
+                let id = try await entry.launch(module: BenchFolder.module, script: settings.idleScript)
+                try await PageClient.withPage(port: server.port, session: id) { page in _ = try await page.hello() }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let before = try server.residentKiB()
+            let release = Gate<Void>()
+            let (ready, readiness) = AsyncStream<Void>.makeStream()
+            let port = server.port
+            let count = settings.idleSessions
+            let parallel = settings.idleSetupParallel
+            let script = settings.idleScript
+            let after = try await withThrowingTaskGroup(of: Void.self) { group in
+                var readyIterator = ready.makeAsyncIterator()
+                for index in 0..<count {
+                    if index >= parallel { _ = await readyIterator.next() }
+                    group.addTask {
+                        do {
+                            let id = try await entry.launch(module: BenchFolder.module, script: script)
+                            try await PageClient.withPage(port: port, session: id) { page in
+                                _ = try await page.hello()
+                                readiness.yield()
+                                await release.wait()
+                            }
+                        } catch {
+                            readiness.yield()
+                            throw error
+                        }
+                    }
+                }
+                for _ in 0..<min(parallel, count) { _ = await readyIterator.next() }
+                try await Task.sleep(for: .seconds(1))
+                let after = try server.residentKiB()
+                release.open(())
+                try await group.waitForAll()
+                return after
+            }
+            try await entry.shutdown()
+            return MemoryFigures(sessions: count, rssBeforeKib: before, rssAfterKib: after)
+        } catch {
+            try? await entry.shutdown()
+            throw error
+        }
+    }
+
+    /// File saved (rename over the script) to the new render frame on a page
+    /// that stays connected to a session of that script.
+    func hotReload(_ server: ServerProcess, entry: EntryClient) async throws -> Stats {
+        let id = try await entry.launch(module: BenchFolder.module, script: "reload_me")
+        let folder = folder
+        let saves = settings.saves
+        let samples = try await PageClient.withPage(port: server.port, session: id) { page in
+            _ = try await page.hello()
+            var samples: [Double] = []
+            for version in 1...saves {
+                // Let the watcher's burst of the previous save end first.
+                try await Task.sleep(for: .milliseconds(300))
+                let saved = try folder.saveReloadScript(version: version)
+                while true {
+                    let frame = try await page.receive()
+                    if frame.contains(#""op":"render""#), frame.contains("version \(version)\"") { break }
+                }
+                samples.append((ContinuousClock.now - saved).milliseconds)
+            }
+            return samples
+        }
+        return Stats(samples)
+    }
+
+    /// Exec of `gizmolua serve` to its first accepted connection.
+    func startup() throws -> Stats {
+        var samples: [Double] = []
+        for _ in 0..<settings.startups {
+            samples.append(try ServerProcess.timeToAccept(binary: binary, folder: folder).milliseconds)
+        }
+        return Stats(samples)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Everything one run measured: what the table shows and the JSON file holds
+/// (snake_case keys, sorted, so two runs' files compare line by line).
+struct Figures: Codable {
+    struct Machine: Codable {
+        var cpus: Int
+        var kernel: String
+        /// The 1-minute load average when the run began: above 0.5 or so,
+        /// something else was running and the figures are worse than they are.
+        var loadAverage: Double
+
+        static var current: Machine {
+            var name = utsname()
+            uname(&name)
+            let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+                .split(separator: " ").first.flatMap { Double($0) } ?? .nan
+            return Machine(cpus: ProcessInfo.processInfo.activeProcessorCount, kernel: release, loadAverage: load)
+        }
+    }
+
+    var schema = 1
+    var date: String
+    var machine: Machine
+    var sessionStartMs: Stats
+    var roundTripOneSessionMs: Stats
+    var concurrentSessions: Int
+    /// Each session's pause between clicks in `roundTripConcurrentMs`.
+    var pacedPauseMs: Double
+    var roundTripConcurrentMs: Stats
+    /// The round trips of the throughput run: queueing, mostly.
+    var roundTripSaturatedMs: Stats
+    var throughputEventsPerSecond: Double
+    var memory: MemoryFigures
+    var hotReloadMs: Stats
+    var startupMs: Stats
+
+    func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(self)
+    }
+}
+
+/// RSS of a server before and after it holds `sessions` idle sessions.
+struct MemoryFigures: Codable {
+    var sessions: Int
+    var rssBeforeKib: Int
+    var rssAfterKib: Int
+    var perSessionKib: Double
+
+    init(sessions: Int, rssBeforeKib: Int, rssAfterKib: Int) {
+        self.sessions = sessions
+        self.rssBeforeKib = rssBeforeKib
+        self.rssAfterKib = rssAfterKib
+        perSessionKib = Double(rssAfterKib - rssBeforeKib) / Double(max(sessions, 1))
+    }
+}

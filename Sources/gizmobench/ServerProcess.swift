@@ -1,0 +1,131 @@
+import Foundation
+
+/// A `gizmolua serve` process under test: the real binary, spawned with
+/// Foundation's Process, its output in files of the bench folder.
+final class ServerProcess {
+    let process: Process
+    let port: Int
+    let log: URL
+
+    private init(process: Process, port: Int, log: URL) {
+        self.process = process
+        self.port = port
+        self.log = log
+    }
+
+    /// Starts `gizmolua serve FOLDER --port 0 ARGUMENTS` and waits for its
+    /// ` GIZMO_LINK: http://...:PORT/ ` line.
+    static func start(binary: URL, folder: BenchFolder, name: String, arguments: [String]) async throws -> ServerProcess {
+        let output = folder.logs.appending(path: "\(name).out")
+        let log = folder.logs.appending(path: "\(name).log")
+        let process = try spawn(binary: binary, arguments: ["serve", folder.served.path, "--port", "0"] + arguments,
+                                output: output, log: log)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if let port = linkPort(text) { return ServerProcess(process: process, port: port, log: log) }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        process.terminate()
+        let errors = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw BenchError("gizmolua serve printed no GIZMO_LINK line:\n\(errors.suffix(2000))")
+    }
+
+    /// Exec to the first accepted TCP connection: spawns `gizmolua serve` on a
+    /// free port and polls connect() until the server listens; then stops it.
+    static func timeToAccept(binary: URL, folder: BenchFolder) throws -> Duration {
+        let port = try freePort()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let process = try spawn(binary: binary, arguments: ["serve", folder.served.path, "--port", String(port)],
+                                output: folder.logs.appending(path: "startup.out"),
+                                log: folder.logs.appending(path: "startup.log"))
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        while clock.now - start < .seconds(10) {
+            if canConnect(port: port) { return clock.now - start }
+            guard process.isRunning else { throw BenchError("gizmolua serve exited during start-up (see startup.log)") }
+            usleep(100)
+        }
+        throw BenchError("gizmolua serve did not accept a connection within 10 s")
+    }
+
+    /// VmRSS of the server from /proc, in KiB.
+    func residentKiB() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = Int(line.split(whereSeparator: \.isWhitespace)[1])
+        else { throw BenchError("no VmRSS in /proc/\(process.processIdentifier)/status") }
+        return kib
+    }
+
+    /// SIGTERM, then wait for the graceful shutdown.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    private static func spawn(binary: URL, arguments: [String], output: URL, log: URL) throws -> Process {
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIZMO_USE_PORT"] = nil
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        return process
+    }
+
+    /// The port of the ` GIZMO_LINK: http://host:PORT/ ` line, once printed.
+    static func linkPort(_ output: String) -> Int? {
+        guard let line = output.split(separator: "\n").first(where: { $0.contains("GIZMO_LINK:") }),
+              let link = line.split(separator: " ").last.flatMap({ URL(string: String($0)) })
+        else { return nil }
+        return link.port
+    }
+
+    /// A port nothing listens on now (the kernel's pick for port 0).
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BenchError("socket() failed") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw BenchError("could not find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
