@@ -27,7 +27,8 @@ let package = Package(
                 "CLua", "CGizmoLua",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua")]
+            resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua"),
+                        .embedInCode("Resources/inputs.lua")]
         ),
         .target(
             name: "GizmoServer",

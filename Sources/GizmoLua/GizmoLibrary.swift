@@ -1,5 +1,6 @@
 /// The `gizmo` library and session runtime (Resources/gizmo.lua), and the
-/// parts loaded on first use (Resources/plot.lua), compiled once per process;
+/// parts loaded on first use (Resources/plot.lua, Resources/inputs.lua),
+/// compiled once per process;
 /// each session loads bytecode instead of parsing.
 enum GizmoLibrary {
     static let chunkName = "@gizmo.lua"
@@ -9,6 +10,7 @@ enum GizmoLibrary {
     /// Parts by name, for the runtime's `host.library(name)`.
     static let parts: [String: [UInt8]] = [
         "plot": compile(PackageResources.plot_lua, chunkName: "@gizmo/plot.lua"),
+        "inputs": compile(PackageResources.inputs_lua, chunkName: "@gizmo/inputs.lua"),
     ]
 
     private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {
