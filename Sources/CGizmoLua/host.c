@@ -209,9 +209,9 @@ static int dump_writer(lua_State *L, const void *p, size_t size, void *ud) {
     return 0;
 }
 
-int gz_dump(lua_State *L, char **out, size_t *length) {
+int gz_dump(lua_State *L, char **out, size_t *length, int strip) {
     dump_buffer b = {NULL, 0, 0};
-    int status = lua_dump(L, dump_writer, &b, 0);
+    int status = lua_dump(L, dump_writer, &b, strip);
     if (status != 0) {
         free(b.data);
         return status;

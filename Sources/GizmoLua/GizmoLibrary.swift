@@ -17,7 +17,7 @@ enum GizmoLibrary {
         do {
             let state = try LuaState(memoryLimit: 0)
             try state.load(source: String(decoding: source, as: UTF8.self), chunkName: chunkName)
-            return try state.dump()
+            return try state.dump(strip: true)
         } catch {
             fatalError("the built-in library \(chunkName) does not compile: \(error)")
         }

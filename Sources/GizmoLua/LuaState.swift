@@ -85,10 +85,12 @@ public final class LuaState {
     }
 
     /// Pops the function on top of the stack and returns its bytecode.
-    public func dump() throws(LuaError) -> [UInt8] {
+    /// - Parameter strip: leave out debug information (line numbers, local
+    ///   names): smaller in every state that loads it, but its frames show no lines.
+    public func dump(strip: Bool = false) throws(LuaError) -> [UInt8] {
         var out: UnsafeMutablePointer<CChar>?
         var length = 0
-        let status = gz_dump(L, &out, &length)
+        let status = gz_dump(L, &out, &length, strip ? 1 : 0)
         pop(1)
         guard status == 0, let out else { throw LuaError(message: "could not dump a chunk") }
         defer { free(out) }

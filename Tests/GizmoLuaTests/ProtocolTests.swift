@@ -97,6 +97,22 @@ struct ProtocolTests {
         #expect(commands.first?.string("msg")?.contains("over the 1000 byte limit") == true)
     }
 
+    /// The library is loaded without debug information; its frames are left
+    /// out of tracebacks rather than shown as `?:`.
+    @Test func tracebacksShowTheScriptsFramesOnly() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local function explode() gz.Text("x"):css(5) end
+            gz.Button("b", { on_click = function() explode() end }):show()
+            """)
+        try await harness.hello()
+        let error = try await harness.click(try #require(harness.callback(label: "b"))).first
+        #expect(error?.string("msg") == "test.lua:2: css: argument #1 must be a table, not number")
+        let trace = try #require(error?.string("trace"))
+        #expect(trace.contains("test.lua:2: in upvalue 'explode'"))
+        #expect(!trace.contains("?:") && !trace.contains("in function 'error'"), "\(trace)")
+    }
+
     @Test func luaErrorInAHandlerShowsFileLineAndTraceback() async throws {
         let harness = try await VMHarness("""
             local gz = require("gizmo")

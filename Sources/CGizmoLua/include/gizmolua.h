@@ -52,8 +52,9 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds);
 int gz_load_text(lua_State *L, const char *source, size_t length, const char *chunkname);
 /* Load precompiled bytecode made by gz_dump (binary only). */
 int gz_load_binary(lua_State *L, const char *bytes, size_t length, const char *chunkname);
-/* Dump the function on top of the stack (stripped); the caller frees *out. */
-int gz_dump(lua_State *L, char **out, size_t *length);
+/* Dump the function on top of the stack, without debug information when
+   `strip`; the caller frees *out. */
+int gz_dump(lua_State *L, char **out, size_t *length, int strip);
 
 /* Accounting. */
 size_t gz_memory_used(lua_State *L);

@@ -12,7 +12,18 @@
 local host, options = ...
 
 local json_encode, json_decode, json_null = host.json_encode, host.json_decode, host.json_null
-local traceback = debug.traceback
+local debug_traceback = debug.traceback
+
+-- The library is loaded without debug information (smaller in every
+-- session), so its frames would read `?:`; a traceback shows the script's
+-- frames only.
+local function traceback(co)
+    local kept = {}
+    for line in debug_traceback(co):gmatch("[^\n]+") do
+        if not line:find("^\t%?:") and line ~= "\t[C]: in function 'error'" then kept[#kept + 1] = line end
+    end
+    return table.concat(kept, "\n")
+end
 local co_create, co_resume, co_status, co_running, co_yield =
     coroutine.create, coroutine.resume, coroutine.status, coroutine.running, coroutine.yield
 local type, tostring, pairs, ipairs, next, select, rawequal, rawget, rawset, setmetatable, getmetatable, error, pcall =
