@@ -529,8 +529,9 @@ local node_of, unmount
 local function new_component(tag, class, opts, fname, n)
     check_type(opts, "table", fname, n or 2, true, 3)
     next_component = next_component + 1
-    local c = setmetatable({ id = next_component, tag = tag, kids = {}, _cls = { class },
-        _handlers = {}, _events = {} }, Component)
+    -- _events (event -> callback id) and _handlers (id -> function) are made
+    -- by the first c:on: most components of a page never listen.
+    local c = setmetatable({ id = next_component, tag = tag, kids = {}, _cls = { class } }, Component)
     if opts then
         for option, kind in pairs({ css = "table", class = "string" }) do
             if opts[option] ~= nil and type(opts[option]) ~= kind then
@@ -550,7 +551,7 @@ node_of = function(c)
     if #c._cls > 0 then node.cls = c._cls end
     if c._css and next(c._css) then node.css = c._css end
     if c._attrs and next(c._attrs) then node.attrs = c._attrs end
-    if next(c._events) then node.on = c._events end
+    if c._events and next(c._events) then node.on = c._events end
     if c._slot then node.slot = c._slot end
     if c._inits then node.init = c._inits end
     if #c.kids > 0 then
@@ -770,6 +771,7 @@ function Component:on(event, fn)
             if handler then return handler(e, ...) end
         end
     end
+    if not self._events then self._events, self._handlers = {}, {} end
     local old = self._events[event]
     if old then
         self._handlers[old] = nil
