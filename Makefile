@@ -48,7 +48,8 @@ RELEASE_FLAGS    := -c release --static-swift-stdlib
 # runc, and limits no higher than the machine's hard ones: podman's defaults
 # (nofile 1048576, nproc 4194304) fail in a sandbox that may not raise them.
 PODMAN           := podman --runtime runc
-PODMAN_LIMITS    := --ulimit nofile=1024:20000 --ulimit nproc=1024:1024
+NOFILE_HARD      := $(shell ulimit -Hn)
+PODMAN_LIMITS    := --ulimit nofile=1024:$(NOFILE_HARD) --ulimit nproc=1024:1024
 
 # Use sudo only when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null 2>&1 || echo sudo)

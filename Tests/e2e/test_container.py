@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -41,11 +42,12 @@ from test_waveform_poem import wait_ready
 pytestmark = pytest.mark.container
 
 IMAGE = os.environ.get("GIZMOLUA_CONTAINER_IMAGE", "localhost/gizmolua:test")
-# runc, the runtime Debian's podman has here, and limits no higher than this
-# machine's hard ones: podman's defaults (nofile 1048576, nproc 4194304) are
-# refused by a sandbox that may not raise them ("error setting rlimit type 7").
+# runc, as the Makefile builds with, and limits no higher than this machine's
+# hard ones: podman's defaults (nofile 1048576, nproc 4194304) are refused by
+# a sandbox that may not raise them ("error setting rlimit type 7").
 PODMAN = ["podman", "--runtime", "runc"]
-LIMITS = ["--ulimit", "nofile=1024:20000", "--ulimit", "nproc=1024:1024"]
+LIMITS = ["--ulimit", f"nofile=1024:{resource.getrlimit(resource.RLIMIT_NOFILE)[1]}",
+          "--ulimit", "nproc=1024:1024"]
 DEMOS = "some_gizmo_demos"
 POEM = "/scripts/waveform_poem/waveform_poem.lua"
 
