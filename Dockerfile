@@ -5,9 +5,9 @@
 #
 # docs/deploy.md, "Containers", has the recipes (your own scripts, one gizmo
 # with `gizmolua run`, the environment). `make container-test` builds the
-# runtime stage from a binary built on the host and a Debian base made with
+# image from a binary built on the host and a Debian base made with
 # debootstrap, so it needs no registry:
-#   --build-arg BINARY_FROM=prebuilt --build-arg RUNTIME_BASE=localhost/gizmolua-base
+#   --target prebuilt --build-arg RUNTIME_BASE=localhost/gizmolua-base:bookworm
 # (`--format docker` keeps the HEALTHCHECK, which OCI images have no field for.)
 
 # The image the binary is built in: Swift 6.2 or newer on the Debian release
@@ -15,10 +15,6 @@
 ARG SWIFT_IMAGE=docker.io/library/swift:6.2-bookworm
 # The runtime's base: Debian, to which the runtime stage adds liblua5.4-0.
 ARG RUNTIME_BASE=docker.io/library/debian:bookworm-slim
-# Where the binary comes from: `build` (the stage below) or `prebuilt`
-# (.build-container/gizmolua in the build context, built on a host of the
-# same Debian release with `swift build -c release --static-swift-stdlib`).
-ARG BINARY_FROM=build
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
@@ -34,13 +30,8 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product gizmolua \
  && install -D -s -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/gizmolua" /out/gizmolua
 
-FROM scratch AS prebuilt
-COPY .build-container/gizmolua /out/gizmolua
-
-# Chosen by BINARY_FROM; the builders skip the stage that is not used.
-FROM ${BINARY_FROM} AS binary
-
-FROM ${RUNTIME_BASE} AS runtime
+# Everything of the image but the binary, shared by the two images below.
+FROM ${RUNTIME_BASE} AS runtime-base
 # Lua 5.4 is the one library the binary needs beyond glibc. A base that has
 # it already (the debootstrapped one of the tests) needs no apt, no network.
 RUN if ! dpkg -s liblua5.4-0 >/dev/null 2>&1; then \
@@ -51,7 +42,6 @@ RUN if ! dpkg -s liblua5.4-0 >/dev/null 2>&1; then \
  && useradd --uid 10001 --user-group --create-home --home-dir /home/gizmo --shell /usr/sbin/nologin gizmo \
  && mkdir -p /data \
  && chown gizmo:gizmo /data
-COPY --from=binary /out/gizmolua /usr/local/bin/gizmolua
 # The demos; a volume on /scripts, or `FROM gizmolua` + `COPY my_gizmos /scripts`,
 # replaces them. Owned by root: the server only reads scripts.
 COPY scripts /scripts
@@ -73,3 +63,15 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # No ENTRYPOINT, so `podman run IMAGE gizmolua run /scripts/M/S.lua` reads as
 # on a host. Logs go to stderr, the link to stdout, both unbuffered.
 CMD ["gizmolua", "serve", "/scripts", "--no-reload"]
+
+# The image of `make container-test`: the binary built on the host (of the
+# same Debian release, `swift build -c release --static-swift-stdlib`), put
+# in the context as .build-container/gizmolua. The build stage is not built.
+FROM runtime-base AS prebuilt
+COPY .build-container/gizmolua /usr/local/bin/gizmolua
+
+# The default target, last: the binary of the build stage. (A stage chosen by
+# a build argument, `FROM ${ARG}`, would save a line, but buildah 1.28 then
+# skips the build stage when the argument keeps its default, and fails.)
+FROM runtime-base AS runtime
+COPY --from=build /out/gizmolua /usr/local/bin/gizmolua

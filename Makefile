@@ -37,7 +37,7 @@ DEB_CONTAINER_DEPS := podman runc debootstrap
 
 # The image `make container-test` builds: the Dockerfile's runtime stage on a
 # base made by debootstrap (cached as CONTAINER_BASE, made once per machine),
-# with the release binary built here (BINARY_FROM=prebuilt). The base's
+# with the release binary built here (the Dockerfile's target `prebuilt`). The base's
 # release must be the host's, whose glibc the binary was linked against.
 CONTAINER_SUITE  ?= bookworm
 CONTAINER_MIRROR ?= http://deb.debian.org/debian
@@ -141,7 +141,7 @@ release: deps
 container-image: container-base release
 	install -D -s -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gizmolua" $(CONTAINER_WORK)/gizmolua
 	$(PODMAN) build --format docker $(PODMAN_LIMITS) \
-	  --build-arg BINARY_FROM=prebuilt --build-arg RUNTIME_BASE=$(CONTAINER_BASE) \
+	  --target prebuilt --build-arg RUNTIME_BASE=$(CONTAINER_BASE) \
 	  --tag $(CONTAINER_IMAGE) .
 
 container-test: container-image test-deps
