@@ -9,6 +9,7 @@
 #   make bench        release build, then time `gizmolua serve` against the
 #                     performance budgets (docs/performance.md); figures also
 #                     in BENCH_JSON (default bench-results.json)
+#   make container-test  build the image with podman and test it from the host's Chromium
 #
 # `deps` and `test-deps` install Debian packages only when `dpkg -s` says
 # they are missing, so they cost a few milliseconds on a ready machine.
@@ -34,6 +35,25 @@ BENCH_JSON ?= bench-results.json
 DEB_DEPS      := liblua5.4-dev pkg-config
 DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
 DEB_POEM_DEPS := espeak-ng sox
+# podman (with runc) builds and runs the image; debootstrap makes its Debian
+# base here, since no container registry need be reachable.
+DEB_CONTAINER_DEPS := podman runc debootstrap
+
+# The image `make container-test` builds: the Dockerfile's runtime stage on a
+# base made by debootstrap (cached as CONTAINER_BASE, made once per machine),
+# with the release binary built here (the Dockerfile's target `prebuilt`). The base's
+# release must be the host's, whose glibc the binary was linked against.
+CONTAINER_SUITE  ?= bookworm
+CONTAINER_MIRROR ?= http://deb.debian.org/debian
+CONTAINER_BASE   := localhost/gizmolua-base:$(CONTAINER_SUITE)
+CONTAINER_IMAGE  ?= localhost/gizmolua:test
+CONTAINER_WORK   := .build-container
+RELEASE_FLAGS    := -c release --static-swift-stdlib
+# runc, and limits no higher than the machine's hard ones: podman's defaults
+# (nofile 1048576, nproc 4194304) fail in a sandbox that may not raise them.
+PODMAN           := podman --runtime runc
+NOFILE_HARD      := $(shell ulimit -Hn)
+PODMAN_LIMITS    := --ulimit nofile=1024:$(NOFILE_HARD) --ulimit nproc=1024:1024
 
 # Use sudo only when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null 2>&1 || echo sudo)
@@ -53,7 +73,8 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run test unit e2e bench poem-audio clean
+.PHONY: deps test-deps test-apt build serve run test unit e2e bench poem-audio clean \
+        container-deps container-base release container-image container-test
 
 deps:
 	@$(call apt_ensure,$(DEB_DEPS))
@@ -91,9 +112,9 @@ e2e: test-deps build
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
 
 # Release binaries: the figures are about what ships, not a debug build.
-bench: deps
-	$(SWIFT) build -c release --product gizmolua
-	$(SWIFT) build -c release --product gizmobench
+# The same flags as `release`, so the two never rebuild each other's objects.
+bench: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
 	.build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
 
 # The recording is committed; this remakes it after the poem changes.
@@ -101,5 +122,43 @@ poem-audio:
 	@$(call apt_ensure,$(DEB_POEM_DEPS))
 	scripts/waveform_poem/make_audio.sh
 
+# ---- containers ---------------------------------------------------------------
+
+container-deps:
+	@$(call apt_ensure,$(DEB_CONTAINER_DEPS) $(DEB_DEPS) $(DEB_TEST_DEPS))
+
+# Debian minbase plus liblua5.4-0, with no apt lists, caches or docs: the
+# runtime stage then needs no network. `podman rmi $(CONTAINER_BASE)` remakes it.
+container-base: container-deps
+	@if $(PODMAN) image exists $(CONTAINER_BASE); then \
+	  echo "$(CONTAINER_BASE) exists"; \
+	else \
+	  root=$(CONTAINER_WORK)/rootfs; rm -rf "$$root"; mkdir -p $(CONTAINER_WORK); \
+	  echo "debootstrap $(CONTAINER_SUITE) into $$root"; \
+	  $(SUDO) debootstrap --variant=minbase --include=liblua5.4-0 \
+	    $(CONTAINER_SUITE) "$$root" $(CONTAINER_MIRROR) >$(CONTAINER_WORK)/debootstrap.log \
+	    || { tail -20 $(CONTAINER_WORK)/debootstrap.log; exit 1; }; \
+	  $(SUDO) rm -rf "$$root"/var/cache/apt/archives/*.deb "$$root"/var/cache/apt/*.bin \
+	    "$$root"/var/lib/apt/lists/* "$$root"/usr/share/doc/* "$$root"/usr/share/man/* \
+	    "$$root"/usr/share/info/*; \
+	  $(SUDO) tar --numeric-owner -C "$$root" -c . | $(PODMAN) import - $(CONTAINER_BASE); \
+	  $(SUDO) rm -rf "$$root"; \
+	fi
+
+# The Swift runtime linked in, so the image needs only glibc and liblua5.4-0.
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product gizmolua
+
+# `--format docker`: an OCI image has no field for the HEALTHCHECK.
+container-image: container-base release
+	install -D -s -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gizmolua" $(CONTAINER_WORK)/gizmolua
+	$(PODMAN) build --format docker $(PODMAN_LIMITS) \
+	  --target prebuilt --build-arg RUNTIME_BASE=$(CONTAINER_BASE) \
+	  --tag $(CONTAINER_IMAGE) .
+
+container-test: container-image test-deps
+	GIZMOLUA_CONTAINER_IMAGE=$(CONTAINER_IMAGE) \
+	  $(VENV)/bin/python -m pytest -q -m container $(PYTEST_ARGS) $(E2E_DIR)/test_container.py
+
 clean:
-	rm -rf .build $(VENV) $(E2E_DIR)/__pycache__ .pytest_cache
+	rm -rf .build $(CONTAINER_WORK) $(VENV) $(E2E_DIR)/__pycache__ .pytest_cache
