@@ -109,7 +109,7 @@ public final class Catalog: Sendable {
 
     /// The module in `folder`, or nil when it holds no scripts.
     private func readModule(at folder: URL, displayFolder: String, notes: inout [String]) -> GizmoModule? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        guard let names = Self.contents(of: folder, displayFolder: displayFolder, notes: &notes) else { return nil }
         let files = names.filter { $0.hasSuffix(".lua") && $0 != "init.lua" && !$0.hasPrefix("_") && !$0.hasPrefix(".") }.sorted()
         var scripts: [CatalogScript] = []
         let moduleName = folder.lastPathComponent
@@ -133,6 +133,16 @@ public final class Catalog: Sendable {
         let initFile = folder.appendingPathComponent("init.lua")
         let description = read(initFile, displayPath: "\(displayFolder)/init.lua", compile: false)?.doc ?? ScriptDoc(lines: [])
         return GizmoModule(name: moduleName, folder: folder, description: description, scripts: scripts)
+    }
+
+    /// The names in a folder; nil, and a note saying why, when it cannot be read.
+    private static func contents(of folder: URL, displayFolder: String, notes: inout [String]) -> [String]? {
+        guard let directory = opendir(folder.path) else {
+            notes.append("gizmolua: \(displayFolder): cannot be read (\(String(cString: strerror(errno)))); it is left out")
+            return nil
+        }
+        closedir(directory)
+        return (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
     }
 
     /// The doc and syntax error of a file, from the cache while it is unchanged.

@@ -9,6 +9,7 @@ enum EntryPages {
         var body = "<h1>Gizmos</h1>"
         if listing.modules.isEmpty {
             body += "<p class=\"muted\">No gizmo scripts here yet. Put <code>.lua</code> files in a folder given to <code>gizmolua serve</code>; this page lists them as soon as they exist.</p>"
+            body += listing.notes.map { "<p class=\"broken\">\(HTMLText.escape($0))</p>" }.joined()
         }
         for module in listing.modules {
             body += "<section class=\"card\" id=\"module-\(HTMLText.escape(module.name))\">"

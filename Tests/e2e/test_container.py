@@ -225,7 +225,6 @@ def test_an_unreadable_scripts_volume_serves_an_entry_page_that_says_so(containe
     assert NO_SCRIPTS in page.find_element(By.TAG_NAME, "main").text
 
 
-@pytest.mark.xfail(strict=True, reason="Catalog skips a folder it cannot list without a note (issue 6: the log says why)")
 def test_an_unreadable_scripts_volume_is_named_in_the_log(container, tmp_path):
     server = unreadable_scripts(container, tmp_path)
     server.wait_for_stderr(lambda text: "/scripts" in text and "ermission" in text, timeout=3)
