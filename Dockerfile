@@ -49,7 +49,8 @@ COPY scripts /scripts
 # Listen on all interfaces: the published port reaches the container's own
 # address, never its loopback. gz.data_path writes under /data (a volume to keep it).
 ENV GIZMO_BIND_ADDRESS=0.0.0.0 \
-    GIZMO_DATA_DIR=/data
+    GIZMO_DATA_DIR=/data \
+    GIZMO_LOG_OUTPUT=stdout
 # A number, not a name, so that `runAsNonRoot` checks can see it is not root.
 USER 10001:10001
 WORKDIR /home/gizmo

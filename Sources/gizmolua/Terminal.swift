@@ -18,11 +18,15 @@ enum Terminal {
         return ExitCode(1)
     }
 
-    /// Log lines go to stderr; `GIZMO_LOG_LEVEL` (trace ... critical) sets the level.
+    /// Log lines go to stderr, or to stdout with `GIZMO_LOG_OUTPUT=stdout`
+    /// (the container image: one stream, in order with the printed links),
+    /// flushed line by line; `GIZMO_LOG_LEVEL` (trace ... critical) sets the level.
     static func bootstrapLogging() -> Logger {
-        let level = ProcessInfo.processInfo.environment["GIZMO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        let level = environment["GIZMO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let toStdout = environment["GIZMO_LOG_OUTPUT"] == "stdout"
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = toStdout ? StreamLogHandler.standardOutput(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
