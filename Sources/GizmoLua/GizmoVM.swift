@@ -55,13 +55,15 @@ public actor GizmoVM {
     /// Registry references still held when the VM closed (0 unless a leak).
     public private(set) var referencesLeftAtClose: Int?
 
+    /// - Parameter executor: the queue to run on; a session's runs share
+    ///   one with its page's reader. Without one the VM makes its own.
     public init(script: Script, limits: SessionLimits = .init(), logger: Logger,
-                output: @escaping @Sendable (Output) -> Void) {
+                executor: QueueExecutor? = nil, output: @escaping @Sendable (Output) -> Void) {
         self.script = script
         self.limits = limits
         self.logger = logger
         self.output = output
-        self.executor = QueueExecutor(label: "gizmo.vm")
+        self.executor = executor ?? QueueExecutor(label: "gizmo.vm")
         if let file = script.file { dependencies.withLock { _ = $0.insert(file.path) } }
     }
 

@@ -59,7 +59,7 @@ public enum GizmoApplication {
             return Response(status: .seeOther, headers: [.location: location])
         }
 
-        let webSockets = Router(context: BasicWebSocketRequestContext.self)
+        let webSockets = Router(context: PageRequestContext.self)
         webSockets.ws("/gizmo/ws/{id}") { request, context in
             guard let raw = context.parameters.get("id"), SessionID(raw) != nil, OriginCheck.allows(request) else {
                 return .dontUpgrade
@@ -74,7 +74,8 @@ public enum GizmoApplication {
                 for try await _ in inbound {}
                 return
             }
-            try await PageConnection(session: session, logger: logger).run(inbound: inbound, outbound: outbound)
+            try await PageConnection(session: session, channel: context.requestContext.channel, logger: logger)
+                .run(inbound: inbound, outbound: outbound)
         }
         connectProxy?.addRoutes(to: router, webSockets: webSockets)
 

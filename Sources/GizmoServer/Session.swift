@@ -12,6 +12,9 @@ public final class Session: Sendable {
     private let current: Mutex<Current>
     private let limits: SessionLimits
     private let outbox: Outbox
+    /// The queue of every run of the script (each reload's VM) and of the
+    /// page's reader.
+    let executor = QueueExecutor(label: "gizmo.session")
     /// The lifecycle's pending timer (first page, grace), cancelled when replaced or ended.
     private let timer = Mutex<Task<Void, Never>?>(nil)
     /// Reloads run one after another, each after the one before.
@@ -32,7 +35,7 @@ public final class Session: Sendable {
         self.outbox = outbox
         self.limits = limits
         self.current = Mutex(Current(
-            vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, outbox: outbox),
+            vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, executor: executor, outbox: outbox),
             script: script, generation: 0))
         self.lifecycle = Mutex(lifecycle)
         self.onEnded = onEnded
@@ -53,8 +56,8 @@ public final class Session: Sendable {
     public var dependencies: Set<String> { vm.dependencies.withLock { $0 } }
 
     private static func makeVM(_ script: Script, generation: Int, limits: SessionLimits, logger: Logger,
-                               outbox: Outbox) -> GizmoVM {
-        GizmoVM(script: script, limits: limits, logger: logger) { outbox.deliver($0, from: generation) }
+                               executor: QueueExecutor, outbox: Outbox) -> GizmoVM {
+        GizmoVM(script: script, limits: limits, logger: logger, executor: executor) { outbox.deliver($0, from: generation) }
     }
 
     /// Runs the script's main chunk. Throws when the script does not compile.
@@ -66,16 +69,16 @@ public final class Session: Sendable {
 
     // MARK: The page's connection
 
-    /// A page connected; frames go to `continuation` until it is detached.
-    func connect(_ continuation: AsyncStream<String>.Continuation) -> Int {
+    /// A page connected; frames go to `sink` until it is detached.
+    func connect(_ sink: PageSink) -> Int {
         let connection = connections.add(1, ordering: .relaxed).newValue
         let action = lifecycle.withLock { $0.pageConnected(connection) }
         if action == .end {
-            continuation.yield(Self.closedFrame)
-            continuation.finish()
+            sink.send(Self.closedFrame)
+            sink.finish()
             return connection
         }
-        outbox.attach(connection, continuation)
+        outbox.attach(connection, sink)
         cancelTimer() // a page is here: no first-page or grace timer runs
         perform(action)
         logger.debug("page connected (#\(connection))")
@@ -186,7 +189,7 @@ public final class Session: Sendable {
         }
         fresh.displayPath = script.displayPath
         let kept = await old.keptSession()
-        let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, outbox: outbox)
+        let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, executor: executor, outbox: outbox)
         let boot: GizmoVM.BootResult
         do {
             boot = try await next.boot(session: kept)
