@@ -28,7 +28,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua"),
-                        .embedInCode("Resources/inputs.lua")]
+                        .embedInCode("Resources/inputs.lua"), .embedInCode("Resources/bridge.lua")]
         ),
         .target(
             name: "GizmoServer",

@@ -1,5 +1,5 @@
 /// The `gizmo` library and session runtime (Resources/gizmo.lua), and the
-/// parts loaded on first use (Resources/plot.lua, Resources/inputs.lua),
+/// parts loaded on first use (Resources/plot.lua, inputs.lua, bridge.lua),
 /// compiled once per process;
 /// each session loads bytecode instead of parsing.
 enum GizmoLibrary {
@@ -11,6 +11,7 @@ enum GizmoLibrary {
     static let parts: [String: [UInt8]] = [
         "plot": compile(PackageResources.plot_lua, chunkName: "@gizmo/plot.lua"),
         "inputs": compile(PackageResources.inputs_lua, chunkName: "@gizmo/inputs.lua"),
+        "bridge": compile(PackageResources.bridge_lua, chunkName: "@gizmo/bridge.lua"),
     ]
 
     private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {

@@ -72,6 +72,41 @@ struct ProtocolTests {
         #expect(call[1] as? [String] == ["hi"])
     }
 
+    /// Components keep no "on the page" flag, no empty child list and their
+    /// one class as a string (memory per idle session); what the page is
+    /// told must not change for it.
+    @Test func onlyComponentsOnThePageSendUpdates() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local shown, spare = gz.Stack({}), gz.Stack({})
+            local moved, loose = gz.Text("moved"), gz.Text("loose")
+            gz.Stack({gz.Button("go", {on_click = function()
+                loose:text("not sent")                       -- never on the page
+                shown:add(moved)                             -- append
+                moved:add_class("x"):add_class("x")          -- one class command
+                moved:remove_class("gz-text")                -- the base class can go
+                spare:add(moved)                             -- moved off the page
+                moved:text("not sent either")
+                shown:add("new")                             -- the list made on the way
+            end}), shown}):show()
+            """)
+        let render = try #require(try await harness.hello().first)
+        let root = try #require(render["node"] as? [String: Any])
+        #expect(root["cls"] as? [String] == ["gz-stack"])
+        #expect(root["tag"] as? String == "div")
+        let commands = try await harness.click(harness.callback(label: "go")!)
+        #expect(commands.map(\.op) == ["append", "class", "class", "append"])
+        let appended = try #require(commands[0]["node"] as? [String: Any])
+        #expect(appended["cls"] as? [String] == ["gz-text"] && appended["text"] as? String == "moved")
+        #expect(commands[1].string("add") == "x" && commands[2].string("remove") == "gz-text")
+        #expect((commands[3]["node"] as? [String: Any])?["text"] as? String == "new")
+        // A second page gets the tree as it is now: `moved` lives in `spare`, off the page.
+        let again = try #require(try await harness.hello().first?["node"] as? [String: Any])
+        let kids = try #require(again["kids"] as? [[String: Any]])
+        let shownNode = try #require(kids.last)
+        #expect((shownNode["kids"] as? [[String: Any]])?.map { $0["text"] as? String } == ["new"])
+    }
+
     @Test(arguments: [
         ("not json", "not valid JSON"),
         (#"[1,2]"#, "no type field"),

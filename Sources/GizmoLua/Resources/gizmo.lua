@@ -255,7 +255,8 @@ local function is_proxy(v)
 end
 
 local function is_component(v)
-    return type(v) == "table" and getmetatable(v) == Component
+    local mt = type(v) == "table" and getmetatable(v)
+    return type(mt) == "table" and rawget(mt, "_kind") == true
 end
 
 local function proxy(expr, parent)
@@ -488,10 +489,9 @@ end
 local next_component = 0
 local root, shown_by
 
-Component.__name = "gizmo component"
 -- A kind of component with methods of its own (Plot, Input, ...) sets
 -- `_methods`; lookups try those first, then the common ones.
-Component.__index = function(c, key)
+local function component_index(c, key)
     if key == "element" then
         local element = proxy({ el = c.id })
         rawset(c, "element", element)
@@ -503,6 +503,27 @@ Component.__index = function(c, key)
         if method ~= nil then return method end
     end
     return Component[key]
+end
+
+-- Components of one base class share a metatable that knows the class: a
+-- component holds `_cls` only once its classes change (a list, another
+-- string, or false for none). An idle session holds every component of its
+-- page, and a table of four fields is a third smaller than one of five.
+local kinds = {} -- base class -> metatable
+local function component_kind(class)
+    local mt = kinds[class]
+    if not mt then
+        mt = {
+            __name = "gizmo component",
+            __index = function(c, key)
+                if key == "_cls" then return class end
+                return component_index(c, key)
+            end,
+            _kind = true,
+        }
+        kinds[class] = mt
+    end
+    return mt
 end
 
 -- Raises at the script's line: `level` counts from the caller of check_type.
@@ -518,11 +539,37 @@ local function css_name(name)
     return (tostring(name):gsub("_", "-"))
 end
 
-local function update(c, command)
-    if c._mounted then emit(command) end
+-- Whether c is on the page: the shown component or inside it. Asked on
+-- each change, so a component stores no flag (an idle session holds every
+-- component of its page: each field counts).
+local function mounted(c)
+    repeat
+        if c == root then return true end
+        c = c._parent
+    until c == nil
+    return false
 end
 
-local node_of, unmount
+local function update(c, command)
+    if mounted(c) then emit(command) end
+end
+
+local node_of
+
+-- What most components share instead of holding their own: the tag "div",
+-- and no children (the first child gives a component its own list).
+Component.tag = "div"
+Component.kids = setmetatable({}, { __newindex = function() error("gizmo: a leaf's shared empty list was written", 2) end })
+
+-- The list a component's children go in, made on the first one.
+local function own_kids(c)
+    local kids = rawget(c, "kids")
+    if not kids then
+        kids = {}
+        c.kids = kids
+    end
+    return kids
+end
 
 -- Options are the last argument, #2 for most constructors and #1 for those
 -- that take only options (Slider, Image): `n` says which.
@@ -531,7 +578,7 @@ local function new_component(tag, class, opts, fname, n)
     next_component = next_component + 1
     -- _events (event -> callback id) and _handlers (id -> function) are made
     -- by the first c:on: most components of a page never listen.
-    local c = setmetatable({ id = next_component, tag = tag, kids = {}, _cls = { class } }, Component)
+    local c = setmetatable({ id = next_component, tag = tag ~= "div" and tag or nil }, component_kind(class))
     if opts then
         for option, kind in pairs({ css = "table", class = "string" }) do
             if opts[option] ~= nil and type(opts[option]) ~= kind then
@@ -546,9 +593,9 @@ local function new_component(tag, class, opts, fname, n)
 end
 
 node_of = function(c)
-    c._mounted = true
     local node = { id = c.id, tag = not c.outer and c.tag or nil, outer = c.outer, text = c._text, html = c._html }
-    if #c._cls > 0 then node.cls = c._cls end
+    local cls = c._cls
+    if type(cls) == "string" then node.cls = { cls } elseif cls and #cls > 0 then node.cls = cls end -- false: none
     if c._css and next(c._css) then node.css = c._css end
     if c._attrs and next(c._attrs) then node.attrs = c._attrs end
     if c._events and next(c._events) then node.on = c._events end
@@ -560,11 +607,6 @@ node_of = function(c)
         node.kids = kids
     end
     return node
-end
-
-unmount = function(c)
-    c._mounted = false
-    for _, kid in ipairs(c.kids) do unmount(kid) end
 end
 
 local function detach(child)
@@ -580,11 +622,8 @@ local function detach(child)
 end
 
 local function clear_content(c)
-    for _, kid in ipairs(c.kids) do
-        kid._parent = nil
-        unmount(kid)
-    end
-    c.kids = {}
+    for _, kid in ipairs(c.kids) do kid._parent = nil end
+    c.kids = nil
     c._text, c._html = nil, nil
 end
 
@@ -652,10 +691,17 @@ end
 ---@return C self
 function Component:add_class(class)
     check_type(class, "string", "add_class", 1)
-    for _, existing in ipairs(self._cls) do
-        if existing == class then return self end
+    local cls = self._cls
+    if type(cls) == "table" then
+        for _, existing in ipairs(cls) do
+            if existing == class then return self end
+        end
+        cls[#cls + 1] = class
+    elseif cls == class then
+        return self
+    else
+        self._cls = cls and { cls, class } or class
     end
-    self._cls[#self._cls + 1] = class
     update(self, { op = "class", id = self.id, add = class })
     return self
 end
@@ -667,11 +713,17 @@ end
 ---@return C self
 function Component:remove_class(class)
     check_type(class, "string", "remove_class", 1)
-    for i, existing in ipairs(self._cls) do
-        if existing == class then
-            table.remove(self._cls, i)
-            update(self, { op = "class", id = self.id, remove = class })
-            break
+    local cls = self._cls
+    if cls == class then
+        self._cls = false
+        update(self, { op = "class", id = self.id, remove = class })
+    elseif type(cls) == "table" then
+        for i, existing in ipairs(cls) do
+            if existing == class then
+                table.remove(cls, i)
+                update(self, { op = "class", id = self.id, remove = class })
+                break
+            end
         end
     end
     return self
@@ -715,9 +767,10 @@ function Component:add(child)
     if child == self then error("add: a component cannot contain itself", 2) end
     detach(child)
     self._text, self._html = nil, nil
-    self.kids[#self.kids + 1] = child
+    local kids = own_kids(self)
+    kids[#kids + 1] = child
     child._parent = self
-    if self._mounted then emit({ op = "append", id = self.id, node = node_of(child) }) end
+    if mounted(self) then emit({ op = "append", id = self.id, node = node_of(child) }) end
     return self
 end
 
@@ -734,9 +787,9 @@ function Component:attach_children(children)
     for i, child in ipairs(list) do
         detach(child)
         child._parent = self
-        self.kids[i] = child
+        own_kids(self)[i] = child
     end
-    if self._mounted then
+    if mounted(self) then
         local nodes = setmetatable({}, { __jsonarray = true })
         for i, child in ipairs(list) do nodes[i] = node_of(child) end
         emit({ op = "kids", id = self.id, nodes = nodes })
@@ -824,7 +877,6 @@ local function add_head(kind, url)
 end
 
 local function show(c, how)
-    if root and root ~= c then unmount(root) end
     root, shown_by = c, how
     render(node_of(c))
     return c
@@ -932,68 +984,14 @@ as_component = function(value, fname, n, nested)
 end
 
 -- ---------------------------------------------------------------------------
--- The page bridge: files beside the child page, JavaScript of the gizmo's own
+-- Files the host serves or writes (the page bridge itself, js_file, css_file,
+-- add_content and js_init, is in bridge.lua, loaded on first use)
 
 -- The host answers `url` or `nil, message`; the message is raised at the
 -- script's line (`level` counts as error's does, from the caller of serve).
 local function serve(level, url, message)
     if not url then error(message, level + 1) end
     return url
-end
-
---- Serves a file of the script's folder beside the child page and returns its
---- relative URL. A missing file is an error here, not a 404 later.
----@param path string relative to the script's folder
----@param mime? string (default: from the file's extension)
----@param url? string the name to serve it under (default: the file's name)
----@return string url
-function Component:add_content(path, mime, url)
-    check_type(path, "string", "add_content", 1)
-    check_type(mime, "string", "add_content", 2, true)
-    check_type(url, "string", "add_content", 3, true)
-    return serve(2, host.add_file(path, mime, url, "add_content"))
-end
-
-local function head_file(kind, mime, fname)
-    return function(self, path, url)
-        check_type(path, "string", fname, 1)
-        check_type(url, "string", fname, 2, true)
-        add_head(kind, serve(2, host.add_file(path, mime, url, fname)))
-        return self
-    end
-end
-
---- Loads a JavaScript file of the script's folder into the page; commands
---- after it (js_init, gz.send) wait until it has run.
----@type fun(self: gz.Component, path: string, url?: string): gz.Component
-Component.js_file = head_file("script", "text/javascript; charset=utf-8", "js_file")
-
---- Adds a style sheet of the script's folder to the page.
----@type fun(self: gz.Component, path: string, url?: string): gz.Component
-Component.css_file = head_file("css", "text/css; charset=utf-8", "css_file")
-
---- Runs JavaScript in the page with `element` (this component's DOM element)
---- and the named arguments bound; it runs again when the page is re-rendered.
----@generic C: gz.Component
----@param self C
----@param code string
----@param args? table<string, any> name -> value (Lua values, proxies, functions, components)
----@return C self
-function Component:js_init(code, args)
-    check_type(code, "string", "js_init", 1)
-    check_type(args, "table", "js_init", 2, true)
-    local bound = {}
-    for name, value in pairs(args or {}) do
-        if type(name) ~= "string" or not name:match("^[%a_$][%w_$]*$") then
-            error("js_init: argument names must be JavaScript identifiers, not " .. tostring(name), 2)
-        end
-        bound[name] = to_expr(value)
-    end
-    local init = { code = code, args = bound }
-    self._inits = self._inits or {}
-    self._inits[#self._inits + 1] = init
-    update(self, { op = "init", id = self.id, code = code, args = bound })
-    return self
 end
 
 -- ---------------------------------------------------------------------------
@@ -1035,100 +1033,6 @@ end
 ---@field color? string its CSS colour
 
 -- ---------------------------------------------------------------------------
--- Template and Image
-
----@class gz.Template: gz.Component
-local Template = {}
-
---- Puts a component into the template's element of class `class`.
----@param component gz.Child
----@param class string a class of an element of the template's HTML
----@return self
-function Template:put(component, class)
-    component = as_component(component, "put", 1, "Stack")
-    check_type(class, "string", "put", 2)
-    if not self._classes[class] then
-        local known = {}
-        for name in pairs(self._classes) do known[#known + 1] = name end
-        table.sort(known)
-        error(string.format("put: the template has no element of class '%s' (its classes: %s)",
-            class, #known > 0 and table.concat(known, ", ") or "none"), 2)
-    end
-    component._slot = class
-    return self:add(component)
-end
-
---- HTML with places for components: `gz.Template('<div class="a"></div>'):put(c, "a")`.
----@param html string
----@param opts? gz.Options
----@return gz.Template
-function gz.Template(html, opts)
-    check_type(html, "string", "Template", 1)
-    local c = gz.Html(html, opts)
-    with_methods(c, Template)
-    local classes = {}
-    for _, names in html:gmatch("class%s*=%s*([\"'])(.-)%1") do
-        for name in names:gmatch("%S+") do classes[name] = true end
-    end
-    c._classes = classes
-    return c
-end
-
---- What an image shows: a file of the script's folder, or bytes.
----@class gz.ImageContent
----@field file? string a path in the script's folder
----@field bytes? string the image's data, for example a PNG made by the script
----@field mime? string the type of `bytes` (or of `file`, instead of its extension's)
-
----@class gz.ImageOptions: gz.Options, gz.ImageContent
----@field width? number|string numbers are pixels
----@field height? number|string
----@field alt? any
-
----@class gz.Image: gz.Component
-local Image = {}
-
-local function image_source(c, spec, fname)
-    local url
-    c._version = (c._version or 0) + 1
-    local name = "image-" .. c.id
-    if spec.file ~= nil then
-        check_type(spec.file, "string", fname, 1, false, 3)
-        url = serve(3, host.add_file(spec.file, spec.mime, name, fname))
-    elseif spec.bytes ~= nil then
-        check_type(spec.bytes, "string", fname, 1, false, 3)
-        url = serve(3, host.add_bytes(spec.bytes, spec.mime or "application/octet-stream", name))
-    else
-        error(fname .. ": give file= (a path) or bytes= (a string)", 3)
-    end
-    return url .. "?v=" .. c._version
-end
-
---- Shows new content: `img:set_content{bytes = png, mime = "image/png"}` or `{file = "b.png"}`.
----@param spec gz.ImageContent
----@return self
-function Image:set_content(spec)
-    check_type(spec, "table", "set_content", 1)
-    local src = image_source(self, spec, "set_content")
-    self._attrs.src = src
-    update(self, { op = "attr", id = self.id, v = { src = src } })
-    return self
-end
-
---- An image served beside the page: `gz.Image{file = "logo.png", width = 120}`
---- or `gz.Image{bytes = data, mime = "image/png"}`.
----@param spec gz.ImageOptions
----@return gz.Image
-function gz.Image(spec)
-    check_type(spec, "table", "Image", 1)
-    local c = new_component("img", "gz-image", spec, "Image", 1)
-    with_methods(c, Image)
-    c._attrs = { src = image_source(c, spec, "Image"), alt = spec.alt and tostring(spec.alt) or "" }
-    if spec.width or spec.height then c:resize({ width = spec.width, height = spec.height }) end
-    return c
-end
-
--- ---------------------------------------------------------------------------
 -- Parts of the library loaded on first use (precompiled by the host), so a
 -- session pays for a plot only when it makes one. A part is a chunk called
 -- with (gz, api) that defines its constructors.
@@ -1146,22 +1050,34 @@ local api = {
     escape_html = escape_html,
     with_methods = with_methods,
     set_prop = set_prop,
+    is_component = is_component,
+    serve = serve,
+    add_head = add_head,
+    as_component = as_component,
+    host = host,
 }
 
-local function on_first_use(part, names)
+-- Puts a loader under each of `names` in `into` (gz for constructors,
+-- Component for methods): the first call loads the part, which replaces the
+-- loaders, and goes on to the real function (a tail call, so errors raised
+-- at the caller's level still name the script's line).
+local function on_first_use(part, names, into)
+    into = into or gz
     for _, name in ipairs(names) do
         local loader
         loader = function(...)
             host.library(part)()(gz, api)
-            if gz[name] == loader then error("gizmo: the " .. part .. " part did not define " .. name, 2) end
-            return gz[name](...)
+            if into[name] == loader then error("gizmo: the " .. part .. " part did not define " .. name, 2) end
+            return into[name](...)
         end
-        gz[name] = loader
+        into[name] = loader
     end
 end
 
 on_first_use("plot", { "Plot" })
 on_first_use("inputs", { "Input", "LabelledInput", "Slider", "RangeSlider", "CheckBoxes", "RadioButtons", "DropDownSelect" })
+on_first_use("bridge", { "Template", "Image" })
+on_first_use("bridge", { "add_content", "js_file", "css_file", "js_init" }, Component)
 
 -- ---------------------------------------------------------------------------
 -- Utilities

@@ -9,8 +9,8 @@
 
 local format, concat = string.format, table.concat
 local floor, ceil, abs, log, max, min = math.floor, math.ceil, math.abs, math.log, math.max, math.min
-local type, tostring, tonumber, ipairs, select, error, getmetatable, rawget =
-    type, tostring, tonumber, ipairs, select, error, getmetatable, rawget
+local type, tostring, tonumber, ipairs, select, error, rawget =
+    type, tostring, tonumber, ipairs, select, error, rawget
 local utf8_len = utf8.len
 
 local HUGE = math.huge
@@ -421,7 +421,7 @@ end
 ---@return table internals the pure parts, for tests; the runtime ignores it
 local function install(gz, api)
     escape = api.escape_html
-    local check_type, at_end_of_turn, Component = api.check_type, api.at_end_of_turn, api.Component
+    local check_type, at_end_of_turn = api.check_type, api.at_end_of_turn
 
     --- A plot: gz.Plot's component, with these methods besides every
     --- component's. Each returns the plot, so calls chain.
@@ -432,7 +432,7 @@ local function install(gz, api)
     -- or on another component; `level` counts as check_type's does (default
     -- 2: the script, when a method it called calls state_of).
     local function state_of(self, fname, level)
-        local st = type(self) == "table" and getmetatable(self) == Component and rawget(self, "_plot")
+        local st = api.is_component(self) and rawget(self, "_plot")
         if not st then
             error(format("%s: call it as a method of a plot (plot:%s(...))", fname, fname), (level or 2) + 1)
         end
