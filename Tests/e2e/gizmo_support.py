@@ -333,7 +333,8 @@ def save_screenshot(driver, name: str) -> Path:
     viewport is set (through the DevTools protocol, so the window's own frame
     does not count) to SCREENSHOT_WIDTH and to the page's height, so the
     picture shows the whole gizmo with no empty space under it; the test's
-    own viewport comes back afterwards.
+    own viewport comes back afterwards. Carets, transitions and animations
+    are turned off, so a picture is byte-identical from run to run.
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     low, high = SCREENSHOT_HEIGHTS
@@ -349,6 +350,15 @@ def save_screenshot(driver, name: str) -> Path:
         height = driver.execute_script("return document.documentElement.scrollHeight")
         viewport(max(low, min(int(height), high)))
         driver.execute_script("window.scrollTo(0, 0)")
+        # A focused field's caret blinks and a focus ring or the connection
+        # dot may be mid-transition: without them the picture is the same
+        # from run to run when nothing else changed.
+        driver.execute_script(
+            "const style = document.createElement('style');"
+            "style.textContent = '*, *::before, *::after { caret-color: transparent !important;"
+            " transition: none !important; animation: none !important; }';"
+            "document.head.appendChild(style);"
+        )
         # Two frames: the page lays out (a plot's SVG scales) at the new size.
         driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
