@@ -19,7 +19,7 @@ final class GizmoLinkProcess {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                Self.end(below: pid, andIt: true, grace: .milliseconds(500))
+                Self.endAll(below: pid)
                 exit(128 + number)
             }
             source.resume()
@@ -59,36 +59,45 @@ final class GizmoLinkProcess {
     }
 
     /// Ends every gizmo process GizmoLink launched; GizmoLink goes on.
-    func endSessions() {
-        Self.end(below: process.processIdentifier, andIt: false)
+    /// SIGTERM goes to the Pythons only: each shell above one then exits on
+    /// its own and GizmoLink reaps it, so nothing is left, not even a zombie
+    /// (a shell ended first would leave its Python to init). SIGKILL for
+    /// whatever is still there after `grace`.
+    func endSessions(grace: Duration = .seconds(3)) {
+        let gizmos = gizmoProcesses
+        for pid in ProcFS.leaves(gizmos) { kill(pid, SIGTERM) }
+        let deadline = ContinuousClock.now + grace
+        while !gizmoProcesses.isEmpty, ContinuousClock.now < deadline { usleep(10_000) }
+        for pid in gizmoProcesses { kill(pid, SIGKILL) }
     }
 
-    /// Ends GizmoLink and every process below it.
+    /// Ends every process below GizmoLink, then GizmoLink.
     func stop() {
         for source in signalSources { source.cancel() }
-        Self.end(below: process.processIdentifier, andIt: true)
+        endSessions()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
     }
 
-    /// Ends the processes below `root`, and `root` too with `andIt`: first
-    /// each is stopped (SIGSTOP), GizmoLink first, so that none starts
-    /// another while they are listed; then GizmoLink gets SIGKILL (on SIGTERM
-    /// it would finish the launches under way), the others SIGTERM (with
-    /// SIGCONT), and SIGKILL if still running after `grace`.
-    private static func end(below root: pid_t, andIt: Bool, grace: Duration = .seconds(2)) {
+    /// On SIGINT or SIGTERM, when a launch may be under way: every process
+    /// is stopped (SIGSTOP), GizmoLink first, so that none starts another
+    /// while they are listed; then GizmoLink gets SIGKILL (on SIGTERM it
+    /// would finish the launches), the others SIGTERM (with SIGCONT), and
+    /// SIGKILL if still running half a second later.
+    private static func endAll(below root: pid_t) {
         kill(root, SIGSTOP)
         var pids: Set<pid_t> = []
         while case let found = Set(ProcFS.descendants(of: root)).subtracting(pids), !found.isEmpty {
             for pid in found { kill(pid, SIGSTOP) }
             pids.formUnion(found)
         }
-        kill(root, andIt ? SIGKILL : SIGCONT)
+        kill(root, SIGKILL)
         for pid in pids {
             kill(pid, SIGTERM)
             kill(pid, SIGCONT)
         }
-        let deadline = ContinuousClock.now + grace
+        let deadline = ContinuousClock.now + .milliseconds(500)
         while pids.contains(where: ProcFS.isRunning), ContinuousClock.now < deadline { usleep(10_000) }
         for pid in pids where ProcFS.isRunning(pid) { kill(pid, SIGKILL) }
     }

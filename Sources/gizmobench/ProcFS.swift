@@ -17,11 +17,7 @@ enum ProcFS {
     /// Every process below `pid` (children, their children, ...), from the
     /// parent pids in `/proc/*/stat`; zombies left out.
     static func descendants(of pid: pid_t) -> [pid_t] {
-        var children: [pid_t: [pid_t]] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let child = pid_t(entry), let (state, parent) = stat(child), state != "Z" else { continue }
-            children[parent, default: []].append(child)
-        }
+        let children = childrenByParent()
         var found: [pid_t] = []
         var next = children[pid] ?? []
         while let child = next.popLast() {
@@ -31,10 +27,26 @@ enum ProcFS {
         return found
     }
 
+    /// Those of `pids` with no process below them.
+    static func leaves(_ pids: [pid_t]) -> [pid_t] {
+        let children = childrenByParent()
+        return pids.filter { children[$0] == nil }
+    }
+
     /// Whether `pid` is a process that has not exited (a zombie has).
     static func isRunning(_ pid: pid_t) -> Bool {
         guard let (state, _) = stat(pid) else { return false }
         return state != "Z"
+    }
+
+    /// Each running process's children, by parent pid; zombies left out.
+    private static func childrenByParent() -> [pid_t: [pid_t]] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = pid_t(entry), let (state, parent) = stat(child), state != "Z" else { continue }
+            children[parent, default: []].append(child)
+        }
+        return children
     }
 
     /// The state letter and parent pid of `/proc/<pid>/stat` (they follow
