@@ -7,8 +7,10 @@
 #   make unit | e2e   one half of `make test`
 #   make poem-audio   remake scripts/waveform_poem/poem.ogg (espeak-ng + sox)
 #   make bench        release build, then time `gizmolua serve` against the
-#                     performance budgets (docs/performance.md); figures also
-#                     in BENCH_JSON (default bench-results.json)
+#                     performance budgets and beside H5Gizmos (docs/performance.md);
+#                     figures also in BENCH_JSON (default bench-results.json)
+#   make bench-h5gizmos  the throwaway venv of that side by side: H5Gizmos from
+#                     PyPI and the bench's gizmos (Sources/gizmobench/h5gizmos)
 #   make container-test  build the image with podman and test it from the host's Chromium
 #
 # `deps` and `test-deps` install Debian packages only when `dpkg -s` says
@@ -31,10 +33,18 @@ E2E_DIR    := Tests/e2e
 E2E_REQS   := $(E2E_DIR)/requirements.txt
 PYTEST_ARGS ?=
 BENCH_JSON ?= bench-results.json
+# The side by side with H5Gizmos: its own venv, apart from the tests' .venv,
+# with H5Gizmos pinned and bench_h5 (the click counter and hello_env written
+# with H5Gizmos' API, registered as its entry points).
+H5GIZMOS_PIN  := H5Gizmos==0.1.19
+BENCH_H5      := .build/bench-h5gizmos
+BENCH_H5_VENV := $(BENCH_H5)/venv
+BENCH_H5_PKG  := Sources/gizmobench/h5gizmos
 
 DEB_DEPS      := liblua5.4-dev pkg-config
 DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
 DEB_POEM_DEPS := espeak-ng sox
+DEB_BENCH_DEPS := python3-venv
 # podman (with runc) builds and runs the image; debootstrap makes its Debian
 # base here, since no container registry need be reachable.
 DEB_CONTAINER_DEPS := podman runc debootstrap
@@ -73,7 +83,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run test unit e2e bench poem-audio clean \
+.PHONY: deps test-deps test-apt build serve run test unit e2e bench bench-apt bench-h5gizmos poem-audio clean \
         container-deps container-base release container-image container-test
 
 deps:
@@ -113,9 +123,21 @@ e2e: test-deps build
 
 # Release binaries: the figures are about what ships, not a debug build.
 # The same flags as `release`, so the two never rebuild each other's objects.
-bench: release
+bench: release bench-h5gizmos
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
 	.build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
+
+bench-apt:
+	@$(call apt_ensure,$(DEB_BENCH_DEPS))
+
+bench-h5gizmos: $(BENCH_H5)/.installed
+
+# Made once; bench_h5 is installed again when its files change.
+$(BENCH_H5)/.installed: $(BENCH_H5_PKG)/pyproject.toml $(wildcard $(BENCH_H5_PKG)/bench_h5/*.py) | bench-apt
+	[ -x $(BENCH_H5_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_H5_VENV)
+	$(BENCH_H5_VENV)/bin/python -m pip install -q --disable-pip-version-check '$(H5GIZMOS_PIN)'
+	$(BENCH_H5_VENV)/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(BENCH_H5_PKG)
+	touch $@
 
 # The recording is committed; this remakes it after the poem changes.
 poem-audio:

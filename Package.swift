@@ -67,7 +67,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // bench_h5, the Python package of the side by side with H5Gizmos (Makefile: bench-h5gizmos)
+            exclude: ["h5gizmos"]
         ),
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
         .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "CLua", "GizmoTestFixtures"]),

@@ -11,7 +11,9 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
         Starts the gizmolua binary on a temp folder holding the click counter, hello_env and a
         script it rewrites, and measures session start, callback round trips (1 and many
-        sessions), throughput, memory per idle session, hot reload and start-up.
+        sessions), throughput, memory per idle session, hot reload and start-up. Then the same
+        session start, round trip and memory of H5Gizmos, through its GizmoLink, from the venv
+        `make bench-h5gizmos` makes, side by side as ratios.
         Run it from the package folder (it copies the scripts from there), on a quiet machine.
         """
     )
@@ -28,8 +30,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory (for looking into it).")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, or h5gizmos (for looking into it).")
     var only: String?
+
+    @Flag(name: .customLong("no-h5gizmos"), help: "Skip the side by side with H5Gizmos.")
+    var noH5Gizmos = false
+
+    @Option(name: .customLong("h5gizmos-venv"), help: "The venv with H5Gizmos and bench_h5 (default: \(H5GizmosVenv.defaultPath) in the package folder).")
+    var h5GizmosVenv: String?
 
     @Flag(help: "Fewer samples, for trying the bench itself (figures are not comparable).")
     var quick = false
@@ -55,6 +63,16 @@ struct BenchCommand: AsyncParsableCommand {
         }
         settings.idleScript = idleScript
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
+        guard only == nil || only == "memory" || only == "h5gizmos" else {
+            throw ValidationError("--only takes memory or h5gizmos")
+        }
+        if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
+        // Checked first: a missing venv is said before a minute of measuring, not after.
+        let h5Bench = noH5Gizmos || only == "memory" ? nil : try h5GizmosBench(logs: folder.logs)
+        if only == "h5gizmos", let h5Bench {
+            print(Report.h5gizmos(try await h5Bench.run(progress: progress)))
+            return
+        }
 
         if only == "memory" {
             let memory = try await bench.memoryPerIdleSession()
@@ -84,13 +102,16 @@ struct BenchCommand: AsyncParsableCommand {
             server.stop()
             progress("memory: \(settings.idleSessions) idle \(settings.idleScript) sessions on a fresh server")
             let memory = try await bench.memoryPerIdleSession()
+            let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                 sessionStartMs: start, roundTripOneSessionMs: oneSession,
                 concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
                 roundTripConcurrentMs: paced, roundTripSaturatedMs: saturated,
                 throughputEventsPerSecond: throughput, memory: memory,
-                hotReloadMs: reload, startupMs: startup)
+                hotReloadMs: reload, startupMs: startup,
+                sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
+                                                      roundTripMs: oneSession, memory: memory) })
         } catch {
             try? await entry.shutdown()
             server.stop()
@@ -102,6 +123,22 @@ struct BenchCommand: AsyncParsableCommand {
             try figures.json().write(to: URL(filePath: json))
             print("\nfigures written to \(json)")
         }
+    }
+
+    /// The side-by-side run, if its venv is there; if not, an error that
+    /// says how to make it.
+    private func h5GizmosBench(logs: URL) throws -> H5GizmosBench {
+        let path = h5GizmosVenv.map { URL(filePath: $0) }
+            ?? URL(filePath: package).appending(path: H5GizmosVenv.defaultPath)
+        var settings = H5GizmosBench.Settings()
+        settings.idleScript = idleScript
+        if quick {
+            settings.starts = 3
+            settings.clicks = 100
+            settings.warmupClicks = 10
+            settings.idleSessions = 3
+        }
+        return H5GizmosBench(venv: try H5GizmosVenv(root: path.absoluteURL), logs: logs, settings: settings)
     }
 
     private func progress(_ line: String) {

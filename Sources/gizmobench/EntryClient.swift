@@ -22,7 +22,7 @@ struct EntryClient: Sendable {
     /// browser would; returns the session id.
     func launch(module: String, script: String) async throws -> String {
         let base = "http://127.0.0.1:\(port)/"
-        let entry = try await get(base + "?module=\(module)&script=\(script)")
+        let (entry, _) = try await get(base + "?module=\(module)&script=\(script)")
         guard entry.status == .seeOther, let location = entry.headers.first(name: "location") else {
             throw BenchError("GET /?module=\(module)&script=\(script) answered \(entry.status), not a 303")
         }
@@ -30,15 +30,15 @@ struct EntryClient: Sendable {
         guard parts.count == 4, parts[0] == "gizmo", parts[1] == "http" else {
             throw BenchError("unexpected launch redirect \(location)")
         }
-        let page = try await get(base + location)
+        let (page, _) = try await get(base + location)
         guard page.status == .ok else { throw BenchError("GET \(location) answered \(page.status)") }
         return String(parts[2])
     }
 
-    private func get(_ url: String) async throws -> HTTPClientResponse {
-        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-        // Read the body, as a browser does, so the connection goes back to the pool.
-        _ = try await response.body.collect(upTo: 4 << 20)
-        return response
+    /// GET `url` and read its body, as a browser does (so the connection
+    /// goes back to the pool).
+    func get(_ url: String, timeout: TimeAmount = .seconds(10)) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
+        let response = try await http.execute(HTTPClientRequest(url: url), timeout: timeout)
+        return (response, try await response.body.collect(upTo: 4 << 20))
     }
 }

@@ -35,6 +35,8 @@ struct Figures: Codable {
     var memory: MemoryFigures
     var hotReloadMs: Stats
     var startupMs: Stats
+    /// H5Gizmos beside these figures; nil with --no-h5gizmos.
+    var sideBySide: SideBySide?
 
     func json() throws -> Data {
         let encoder = JSONEncoder()

@@ -28,7 +28,52 @@ enum Report {
         let machine = figures.machine
         let load = "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
             + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")
-        return (lines + ["", rss, load]).joined(separator: "\n")
+        let sideBySide = figures.sideBySide.map { ["", Self.sideBySide($0, figures)] } ?? []
+        return (lines + ["", rss] + sideBySide + ["", load]).joined(separator: "\n")
+    }
+
+    /// The section that sets H5Gizmos' figures beside gizmolua's.
+    static func sideBySide(_ side: SideBySide, _ figures: Figures) -> String {
+        let h5 = side.h5gizmos
+        func row(_ name: String, _ count: String, _ ours: String, _ theirs: String, _ ratio: String) -> String {
+            name.padding(toLength: 46, withPad: " ", startingAt: 0)
+                + [count, ours, theirs, ratio].map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 }.joined()
+        }
+        func times(_ ratio: Double) -> String { String(format: ratio < 10 ? "%.1fx" : "%.0fx", ratio) }
+        func kib(_ value: Double) -> String { String(format: "%.0f", value) }
+        let memory = h5.memory
+        let header = row("", "n", "gizmolua", "H5Gizmos", "ratio")
+        return [
+            "side by side with H5Gizmos \(h5.version), its gizmos started through its GizmoLink",
+            header,
+            String(repeating: "-", count: header.count),
+            row("session start, p50 (ms)", "\(h5.sessionStartMs.count)", ms(figures.sessionStartMs.p50),
+                ms(h5.sessionStartMs.p50), times(side.ratios.sessionStart)),
+            row("round trip, 1 session, p50 (ms)", "\(h5.roundTripMs.count)", ms(figures.roundTripOneSessionMs.p50),
+                ms(h5.roundTripMs.p50), times(side.ratios.roundTrip)),
+            row("memory per idle \(memory.script) session (KiB)", "\(memory.sessions)", kib(figures.memory.perSessionKib),
+                kib(memory.perSessionKib), times(side.ratios.memoryPerSession)),
+            "",
+            "H5Gizmos: session start p99 \(ms(h5.sessionStartMs.p99)) ms; round trip p99 \(ms(h5.roundTripMs.p99)) ms, "
+                + "p50 \(ms(h5.roundTripDirectMs.p50)) ms straight to the gizmo's port (not through GizmoLink)",
+            "H5Gizmos memory: the \(memory.processes) processes GizmoLink launched (a shell and a Python a session) "
+                + "\(memory.processesRssKib / 1024) MiB RSS, GizmoLink \(memory.gizmoLinkRssBeforeKib / 1024) -> "
+                + "\(memory.gizmoLinkRssAfterKib / 1024) MiB; per session \(kib(memory.perSessionPssKib)) KiB by PSS, "
+                + "\(kib(Double(memory.processesRssAnonKib) / Double(max(memory.sessions, 1)))) KiB anonymous",
+        ].joined(separator: "\n")
+    }
+
+    /// `--only h5gizmos`: H5Gizmos' figures alone.
+    static func h5gizmos(_ h5: H5GizmosFigures) -> String {
+        let memory = h5.memory
+        return [
+            "H5Gizmos \(h5.version), through GizmoLink",
+            "session start (ms): n \(h5.sessionStartMs.count), p50 \(ms(h5.sessionStartMs.p50)), p99 \(ms(h5.sessionStartMs.p99))",
+            "round trip (ms): n \(h5.roundTripMs.count), p50 \(ms(h5.roundTripMs.p50)), p99 \(ms(h5.roundTripMs.p99)); "
+                + "straight to the gizmo's port p50 \(ms(h5.roundTripDirectMs.p50))",
+            "memory per idle \(memory.script) session (KiB): \(String(format: "%.0f", memory.perSessionKib)) "
+                + "(by PSS \(String(format: "%.0f", memory.perSessionPssKib)); \(memory.processes) processes for \(memory.sessions) sessions)",
+        ].joined(separator: "\n")
     }
 
     private static func row(_ name: String, _ count: String, _ p50: String, _ p99: String, _ maximum: String,

@@ -55,11 +55,7 @@ final class ServerProcess {
 
     /// VmRSS of the server from /proc, in KiB.
     func residentKiB() throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = Int(line.split(whereSeparator: \.isWhitespace)[1])
-        else { throw BenchError("no VmRSS in /proc/\(process.processIdentifier)/status") }
-        return kib
+        try ProcFS.statusKiB(process.processIdentifier, "VmRSS")
     }
 
     /// SIGTERM, then wait for the graceful shutdown.
@@ -69,14 +65,17 @@ final class ServerProcess {
         process.waitUntilExit()
     }
 
-    private static func spawn(binary: URL, arguments: [String], output: URL, log: URL) throws -> Process {
+    /// Runs `binary` with stdout and stderr to files, stdin empty, and the
+    /// environment of the bench changed by `environment` (nil: unset).
+    static func spawn(binary: URL, arguments: [String], output: URL, log: URL,
+                      environment changes: [String: String?] = ["GIZMO_USE_PORT": nil]) throws -> Process {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["GIZMO_USE_PORT"] = nil
+        for (name, value) in changes { environment[name] = value }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: output)
@@ -94,7 +93,7 @@ final class ServerProcess {
     }
 
     /// A port nothing listens on now (the kernel's pick for port 0).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BenchError("socket() failed") }
         defer { close(fd) }
@@ -109,7 +108,7 @@ final class ServerProcess {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func canConnect(port: Int) -> Bool {
+    static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

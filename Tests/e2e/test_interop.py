@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -26,18 +25,14 @@ from gizmo_support import GIZMOS, REPO, child_env, click, open_gizmo, start_comm
 
 # The interpreter running the tests: its environment has H5Gizmos.
 PYTHON = sys.executable
-HELLO_H5 = Path(__file__).resolve().parent / "h5gizmos" / "hello_h5.py"
+# gizmobench's H5Gizmos side (Sources/gizmobench/h5gizmos), run here as
+# scripts: GizmoLink on loopback only (H5Gizmos' `gizmo_link PORT` console
+# script serves the same application on all interfaces), and the click
+# counter, a Button that changes a Text.
+BENCH_H5 = REPO / "Sources" / "gizmobench" / "h5gizmos" / "bench_h5"
+GIZMO_LINK = BENCH_H5 / "link.py"
+CLICK_COUNTER_H5 = BENCH_H5 / "click_counter.py"
 START_TIMEOUT = 30  # seconds for gizmo_link to accept connections
-
-# H5Gizmos' `gizmo_link PORT` console script serves this same application on
-# all interfaces; the test serves it on loopback only.
-GIZMO_LINK_MAIN = """
-import sys
-from aiohttp import web
-from H5Gizmos.python.gizmo_link import GizmoLink
-port = int(sys.argv[1])
-web.run_app(GizmoLink(port, "/", "GizmoLink", verbose=False).get_app(), host="127.0.0.1", port=port, print=None)
-"""
 
 
 def free_port() -> int:
@@ -61,7 +56,7 @@ def gizmo_link():
     port = free_port()
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen(
-            [PYTHON, "-c", GIZMO_LINK_MAIN, str(port)],
+            [PYTHON, str(GIZMO_LINK), str(port)],
             cwd=REPO, env=child_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
@@ -83,12 +78,12 @@ def gizmo_link():
 
 @pytest.fixture
 def h5gizmo():
-    """A factory: `h5gizmo(prefix)` starts hello_h5.py with GIZMO_LINK_PREFIX
+    """A factory: `h5gizmo(prefix)` starts the click counter with GIZMO_LINK_PREFIX
     and waits for its GIZMO_LINK line; stopped when the test ends."""
     started = []
 
     def start(prefix: str):
-        process = start_command([PYTHON, "-u", str(HELLO_H5)], env={"GIZMO_LINK_PREFIX": prefix})
+        process = start_command([PYTHON, "-u", str(CLICK_COUNTER_H5)], env={"GIZMO_LINK_PREFIX": prefix})
         started.append(process)
         return process
 
