@@ -60,6 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
             settings.idleSessions = 100
             settings.saves = 3
             settings.startups = 3
+            settings.floorTrips = 10
         }
         settings.idleScript = idleScript
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
@@ -94,6 +95,8 @@ struct BenchCommand: AsyncParsableCommand {
             let oneSession = try await bench.roundTripOneSession(server, entry: entry)
             progress("round trip: \(settings.concurrentSessions) sessions clicking every \(settings.pacedPause) for \(settings.concurrentWindow)")
             let (paced, _) = try await bench.concurrentClicks(server, entry: entry, pause: settings.pacedPause)
+            progress("loopback floor: \(settings.floorTrips) TCP echoes, one every \(settings.pacedPause)")
+            let floor = try LoopbackFloor.roundTrips(count: settings.floorTrips, pause: settings.pacedPause)
             progress("throughput: \(settings.concurrentSessions) sessions clicking as fast as they can for \(settings.concurrentWindow)")
             let (saturated, throughput) = try await bench.concurrentClicks(server, entry: entry, pause: nil)
             progress("hot reload: \(settings.saves) saves")
@@ -107,8 +110,10 @@ struct BenchCommand: AsyncParsableCommand {
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                 sessionStartMs: start, roundTripOneSessionMs: oneSession,
                 concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
-                roundTripConcurrentMs: paced, roundTripSaturatedMs: saturated,
+                roundTripConcurrentMs: paced, loopbackFloorMs: floor, roundTripSaturatedMs: saturated,
                 throughputEventsPerSecond: throughput, memory: memory,
+                idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
+                    : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
                                                       roundTripMs: oneSession, memory: memory) })

@@ -17,6 +17,8 @@ struct Benchmarks {
         var idleScript = Benchmarks.helloEnv
         var saves = 20
         var startups = 10
+        /// Round trips of the loopback echo, paced like the sessions.
+        var floorTrips = 50
     }
 
     let binary: URL

@@ -29,10 +29,16 @@ struct Figures: Codable {
     /// Each session's pause between clicks in `roundTripConcurrentMs`.
     var pacedPauseMs: Double
     var roundTripConcurrentMs: Stats
+    /// A TCP echo between two threads on loopback, paced like
+    /// `roundTripConcurrentMs`: what the machine's wake-ups cost alone.
+    var loopbackFloorMs: Stats
     /// The round trips of the throughput run: queueing, mostly.
     var roundTripSaturatedMs: Stats
     var throughputEventsPerSecond: Double
     var memory: MemoryFigures
+    /// The environment variables the server sees (the bench's own) when the
+    /// idle sessions are hello_env's, which shows each with three components.
+    var idleScriptEnvironment: Int?
     var hotReloadMs: Stats
     var startupMs: Stats
     /// H5Gizmos beside these figures; nil with --no-h5gizmos.

@@ -15,6 +15,7 @@ enum Report {
         let sessions = figures.concurrentSessions
         let rate = 1000 / figures.pacedPauseMs
         latency("round trip, \(sessions) sessions, \(String(format: "%g", rate))/s each (ms)", figures.roundTripConcurrentMs, budget: 0.3)
+        latency("  floor: loopback TCP echo, \(String(format: "%g", rate))/s (ms)", figures.loopbackFloorMs, budget: nil)
         latency("round trip, \(sessions) sessions, flat out (ms)", figures.roundTripSaturatedMs, budget: nil)
         lines.append(row("throughput, \(sessions) sessions flat out (events/s)", "\(figures.roundTripSaturatedMs.count)",
                          String(format: "%.0f", figures.throughputEventsPerSecond), "", "", "-", ""))
@@ -25,6 +26,7 @@ enum Report {
         latency("start-up, exec to accept (ms)", figures.startupMs, budget: 100)
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
+            + (figures.idleScriptEnvironment.map { " (hello_env shows the bench's \($0) environment variables)" } ?? "")
         let machine = figures.machine
         let load = "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
             + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")
