@@ -9,6 +9,7 @@
 #   make bench        release build, then time `gizmolua serve` against the
 #                     performance budgets and beside H5Gizmos (docs/performance.md);
 #                     figures also in BENCH_JSON (default bench-results.json)
+#   make profile      instructions per click, counted by callgrind (docs/performance.md)
 #   make bench-h5gizmos  the throwaway venv of that side by side: H5Gizmos from
 #                     PyPI and the bench's gizmos (Sources/gizmobench/h5gizmos)
 #   make container-test  build the image with podman and test it from the host's Chromium
@@ -33,6 +34,8 @@ E2E_DIR    := Tests/e2e
 E2E_REQS   := $(E2E_DIR)/requirements.txt
 PYTEST_ARGS ?=
 BENCH_JSON ?= bench-results.json
+PROFILE_DIR    := .build/profile
+PROFILE_CLICKS ?= 2000
 # The side by side with H5Gizmos: its own venv, apart from the tests' .venv,
 # with H5Gizmos pinned and bench_h5 (the click counter and hello_env written
 # with H5Gizmos' API, registered as its entry points).
@@ -83,7 +86,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run test unit e2e bench bench-apt bench-h5gizmos poem-audio clean \
+.PHONY: deps test-deps test-apt build serve run test unit e2e bench bench-apt bench-h5gizmos profile poem-audio clean \
         container-deps container-base release container-image container-test
 
 deps:
@@ -129,6 +132,27 @@ bench: release bench-h5gizmos
 
 bench-apt:
 	@$(call apt_ensure,$(DEB_BENCH_DEPS))
+
+# Instructions per click, counted by valgrind's callgrind (they do not move
+# with the machine's load, as times do): the server under callgrind twice,
+# `gizmobench --only round-trip` clicking PROFILE_CLICKS and 0 recorded times
+# (after the same warm-up); the difference per click, and where it goes.
+# valgrind cannot read the debug info of the static release binary, so it
+# runs a copy without it (function names stay).
+profile: release
+	@$(call apt_ensure,valgrind)
+	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
+	mkdir -p $(PROFILE_DIR)
+	objcopy --strip-debug .build/release/gizmolua $(PROFILE_DIR)/gizmolua
+	printf '#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file="$$GIZMO_CALLGRIND_OUT" "%s" "$$@"\n' \
+	    "$(abspath $(PROFILE_DIR))/gizmolua" > $(PROFILE_DIR)/gizmolua-callgrind
+	chmod +x $(PROFILE_DIR)/gizmolua-callgrind
+	for n in 0 $(PROFILE_CLICKS); do \
+	    GIZMO_CALLGRIND_OUT=$(abspath $(PROFILE_DIR))/callgrind.$$n .build/release/gizmobench \
+	        --gizmolua $(PROFILE_DIR)/gizmolua-callgrind --only round-trip --clicks $$n || exit 1; \
+	done
+	$(PYTHON) Sources/gizmobench/profile/click_profile.py $(PROFILE_DIR)/callgrind.0 \
+	    $(PROFILE_DIR)/callgrind.$(PROFILE_CLICKS) $(PROFILE_CLICKS)
 
 bench-h5gizmos: $(BENCH_H5)/.installed
 

@@ -69,7 +69,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // bench_h5, the Python package of the side by side with H5Gizmos (Makefile: bench-h5gizmos)
-            exclude: ["h5gizmos"]
+            exclude: ["h5gizmos", "profile"]
         ),
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
         .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "CLua", "GizmoTestFixtures"]),

@@ -30,8 +30,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, or h5gizmos (for looking into it).")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`) or h5gizmos.")
     var only: String?
+
+    @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
+    var clicks: Int?
 
     @Flag(name: .customLong("no-h5gizmos"), help: "Skip the side by side with H5Gizmos.")
     var noH5Gizmos = false
@@ -63,18 +66,33 @@ struct BenchCommand: AsyncParsableCommand {
             settings.floorTrips = 10
         }
         settings.idleScript = idleScript
+        if let clicks {
+            guard clicks >= 0 else { throw ValidationError("--clicks must not be negative") }
+            settings.clicks = clicks
+        }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        guard only == nil || only == "memory" || only == "h5gizmos" else {
-            throw ValidationError("--only takes memory or h5gizmos")
+        guard only == nil || ["memory", "round-trip", "h5gizmos"].contains(only) else {
+            throw ValidationError("--only takes memory, round-trip or h5gizmos")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
         // Checked first: a missing venv is said before a minute of measuring, not after.
-        let h5Bench = noH5Gizmos || only == "memory" ? nil : try h5GizmosBench(logs: folder.logs)
+        let h5Bench = noH5Gizmos || only == "memory" || only == "round-trip" ? nil : try h5GizmosBench(logs: folder.logs)
         if only == "h5gizmos", let h5Bench {
             print(Report.h5gizmos(try await h5Bench.run(progress: progress)))
             return
         }
 
+        if only == "round-trip" {
+            // The server may run under a profiler (`make profile`): give it time to start.
+            let server = try await ServerProcess.start(binary: binary, folder: folder, name: "serve", arguments: [],
+                                                       timeout: .seconds(120))
+            let entry = EntryClient(port: server.port)
+            defer { server.stop() }
+            let stats = try await bench.roundTripOneSession(server, entry: entry)
+            try await entry.shutdown()
+            print("round trip, 1 session: \(stats.count) clicks, p50 \(String(format: "%.3f", stats.p50)) ms")
+            return
+        }
         if only == "memory" {
             let memory = try await bench.memoryPerIdleSession()
             print("\(memory.sessions) idle \(idleScript) sessions: \(String(format: "%.1f", memory.perSessionKib)) KiB each "

@@ -15,12 +15,13 @@ final class ServerProcess {
 
     /// Starts `gizmolua serve FOLDER --port 0 ARGUMENTS` and waits for its
     /// ` GIZMO_LINK: http://...:PORT/ ` line.
-    static func start(binary: URL, folder: BenchFolder, name: String, arguments: [String]) async throws -> ServerProcess {
+    static func start(binary: URL, folder: BenchFolder, name: String, arguments: [String],
+                      timeout: Duration = .seconds(20)) async throws -> ServerProcess {
         let output = folder.logs.appending(path: "\(name).out")
         let log = folder.logs.appending(path: "\(name).log")
         let process = try spawn(binary: binary, arguments: ["serve", folder.served.path, "--port", "0"] + arguments,
                                 output: output, log: log)
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             if let port = linkPort(text) { return ServerProcess(process: process, port: port, log: log) }
