@@ -20,7 +20,9 @@ public final class QueueExecutor: SerialExecutor, TaskExecutor, @unchecked Senda
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        queue.async { job.runSynchronously(isolatedTo: self.asUnownedSerialExecutor(), taskExecutor: self.asUnownedTaskExecutor()) }
+        queue.async {
+            job.runSynchronously(isolatedTo: self.asUnownedSerialExecutor(), taskExecutor: self.asUnownedTaskExecutor())
+        }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {

@@ -24,15 +24,15 @@ struct PageConnection {
             do {
                 // Read on the session's queue: a message wakes the thread that runs its turn.
                 try await withTaskExecutorPreference(session.executor) {
-                for try await message in inbound.messages(maxSize: GizmoApplication.maxFrameBytes) {
-                    switch message {
-                    case .text(let text):
-                        await session.receive(text)
-                    case .binary(let bytes):
-                        logger.warning("a binary message of \(bytes.readableBytes) bytes from the page was dropped")
-                        sink.send(GizmoVM.frame(error: "the page sent a binary message (\(bytes.readableBytes) bytes); the gizmo protocol uses text only, so it was dropped"))
+                    for try await message in inbound.messages(maxSize: GizmoApplication.maxFrameBytes) {
+                        switch message {
+                        case .text(let text):
+                            await session.receive(text)
+                        case .binary(let bytes):
+                            logger.warning("a binary message of \(bytes.readableBytes) bytes from the page was dropped")
+                            sink.send(GizmoVM.frame(error: "the page sent a binary message (\(bytes.readableBytes) bytes); the gizmo protocol uses text only, so it was dropped"))
+                        }
                     }
-                }
                 }
             } catch {
                 logger.info("page connection closed: \(error)")

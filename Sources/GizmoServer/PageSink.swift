@@ -5,10 +5,12 @@ import NIOWebSocket
 /// whichever thread made them (mostly the session's VM queue).
 ///
 /// A frame written here costs one wake-up of the channel's event loop. Through
-/// the WebSocket's async writer it also woke a task to write it, which on an
-/// idle machine is most of a round trip (docs/performance.md). Frames keep
-/// their order: each is handed to the event loop as it is made, and the
-/// WebSocket's own frames (pong, close) are handed over after them.
+/// the WebSocket's async writer it also woke a task to write it, and on an
+/// idle machine each wake-up is a good part of a round trip
+/// (docs/performance.md). Frames keep their order: each is handed to the
+/// event loop as it is made, under the outbox's lock. Hummingbird's own
+/// frames (pong, close) still go through its async writer; the closing
+/// handshake starts only after ``finish()``, so after the last frame.
 struct PageSink: Sendable {
     private let channel: any Channel
     private let finished: AsyncStream<Void>.Continuation
