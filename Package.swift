@@ -28,7 +28,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua"),
-                        .embedInCode("Resources/inputs.lua"), .embedInCode("Resources/bridge.lua")]
+                        .embedInCode("Resources/inputs.lua"), .embedInCode("Resources/bridge.lua"),
+                        .embedInCode("Resources/proxies.lua")]
         ),
         .target(
             name: "GizmoServer",

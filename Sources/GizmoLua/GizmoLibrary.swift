@@ -1,5 +1,6 @@
 /// The `gizmo` library and session runtime (Resources/gizmo.lua), and the
-/// parts loaded on first use (Resources/plot.lua, inputs.lua, bridge.lua),
+/// parts loaded on first use (Resources/plot.lua, inputs.lua, bridge.lua,
+/// proxies.lua),
 /// compiled once per process;
 /// each session loads bytecode instead of parsing.
 enum GizmoLibrary {
@@ -12,6 +13,7 @@ enum GizmoLibrary {
         "plot": compile(PackageResources.plot_lua, chunkName: "@gizmo/plot.lua"),
         "inputs": compile(PackageResources.inputs_lua, chunkName: "@gizmo/inputs.lua"),
         "bridge": compile(PackageResources.bridge_lua, chunkName: "@gizmo/bridge.lua"),
+        "proxies": compile(PackageResources.proxies_lua, chunkName: "@gizmo/proxies.lua"),
     ]
 
     private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {

@@ -107,6 +107,28 @@ struct ProtocolTests {
         #expect((shownNode["kids"] as? [[String: Any]])?.map { $0["text"] as? String } == ["new"])
     }
 
+    /// Proxies live in a part loaded on first use; whichever door a script
+    /// opens first (an element, gz.send, gz.window) must lead to the same thing.
+    @Test func proxiesWorkWhicheverIsUsedFirst() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local box = gz.Text("box")
+            box:show()
+            gz.send(box.element:focus())                    -- an element first
+            assert(gz.window == gz.window, "gz.window is one proxy")
+            local ok, err = pcall(gz.new, "Date")
+            assert(not ok and err:find("must be a proxy", 1, true), err)
+            """)
+        #expect(harness.boot.error == nil)
+        let commands = try await harness.hello()
+        // The result gz.send kept is let go at once: nothing holds its proxy.
+        #expect(commands.map(\.op) == ["render", "exec", "drop"])
+        let call = try #require((commands[1]["expr"] as? [String: Any])?["call"] as? [Any])
+        let callee = try #require((call[0] as? [String: Any])?["get"] as? [Any])
+        #expect((callee[0] as? [String: Any])?["el"] as? Int == 1)
+        #expect(callee[1] as? String == "focus")
+    }
+
     @Test(arguments: [
         ("not json", "not valid JSON"),
         (#"[1,2]"#, "no type field"),

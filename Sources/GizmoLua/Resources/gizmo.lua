@@ -225,20 +225,10 @@ local function find_callback(id)
 end
 
 -- ---------------------------------------------------------------------------
--- Proxies: JavaScript expressions built by indexing and calling
-
---- A JavaScript expression of the page, built in Lua: indexing a proxy
---- gives a property (`gz.window.document`), calling one a call
---- (`gz.window.console:log("hi")`). Nothing runs in the page until the
---- expression goes to `gz.send` or `gz.get`; assigning a field
---- (`gz.document.title = "x"`) runs at once.
---- (Its fields are typed `any`, so `gz.document.title = "x"` checks.)
----@class gz.Proxy
----@field [string] any a property of the JavaScript value, as a proxy
----@overload fun(...: any): gz.Proxy
-
-local EXPR, PARENT = {}, {} -- private keys
-local Proxy, KeptProxy = {}, {}
+-- Proxies (gz.window, gz.document, gz.send, gz.get, gz.new, c.element) are
+-- in proxies.lua, loaded on first use like the other parts below: most
+-- dashboards never reach into the page's JavaScript, and each session would
+-- hold their code.
 
 --- What every component has. Constructors return kinds of component with
 --- methods of their own (gz.Input, gz.Plot, ...), which have these too.
@@ -247,145 +237,30 @@ local Proxy, KeptProxy = {}, {}
 ---@field id integer the component's number (its element's `data-gz-id`)
 ---@field element gz.Proxy the component's DOM element, as a proxy
 local Component = {}
-local next_ref = 0
-
-local function is_proxy(v)
-    local mt = getmetatable(v)
-    return mt == Proxy or mt == KeptProxy
-end
 
 local function is_component(v)
     local mt = type(v) == "table" and getmetatable(v)
     return type(mt) == "table" and rawget(mt, "_kind") == true
 end
 
-local function proxy(expr, parent)
-    return setmetatable({ [EXPR] = expr, [PARENT] = parent }, Proxy)
+-- Proxies' metatables are named so (proxies.lua).
+local function is_proxy(v)
+    local mt = getmetatable(v)
+    return type(mt) == "table" and rawget(mt, "__name") == "gizmo proxy"
 end
 
-local function is_sequence(t)
-    local n = #t
-    for k in pairs(t) do
-        if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then return false end
-    end
-    return true
-end
-
---- Converts a Lua value into an EXPR of the protocol.
-local function to_expr(value, depth)
-    local kind = type(value)
-    if kind == "nil" then return json_null end
-    if kind == "string" or kind == "number" or kind == "boolean" then return value end
-    if kind == "function" then return { fn = function_callback(value) } end
-    if kind == "table" then
-        if is_proxy(value) then return rawget(value, EXPR) end
-        if is_component(value) then return { el = value.id } end
-        depth = (depth or 0) + 1
-        if depth > 32 then error("gizmo: a table nested more than 32 deep cannot go to the page", 3) end
-        if is_sequence(value) then
-            local items = {}
-            for i = 1, #value do items[i] = to_expr(value[i], depth) end
-            return { arr = setmetatable(items, { __jsonarray = true }) }
-        end
-        local fields = {}
-        for k, v in pairs(value) do
-            if type(k) ~= "string" and type(k) ~= "number" then
-                error("gizmo: a table key of type " .. type(k) .. " cannot go to the page", 3)
-            end
-            fields[tostring(k)] = to_expr(v, depth)
-        end
-        return { obj = fields }
-    end
-    if value == json_null then return json_null end
-    error("gizmo: a " .. kind .. " value cannot go to the page", 3)
-end
-
-local function arguments(...)
-    local args = pack(...)
-    local list = setmetatable({}, { __jsonarray = true })
-    for i = 1, args.n do list[i] = to_expr(args[i]) end
-    return list
-end
-
-local function proxy_index(p, key)
-    return proxy({ get = { rawget(p, EXPR), to_expr(key) } }, p)
-end
-
-local function proxy_call(p, ...)
-    local parent = rawget(p, PARENT)
-    local args
-    if parent ~= nil and select("#", ...) > 0 and rawequal((...), parent) then
-        args = arguments(select(2, ...)) -- `obj:method(...)`
-    else
-        args = arguments(...)
-    end
-    return proxy({ call = { rawget(p, EXPR), args } })
-end
-
-local function proxy_newindex(p, key, value)
-    to_page({ op = "exec", expr = { set = { rawget(p, EXPR), to_expr(key), to_expr(value) } } })
-end
-
-local function proxy_tostring(p)
-    return "gizmo proxy " .. json_encode(rawget(p, EXPR))
-end
-
-for _, mt in ipairs({ Proxy, KeptProxy }) do
-    mt.__index, mt.__call, mt.__newindex, mt.__tostring =
-        proxy_index, proxy_call, proxy_newindex, proxy_tostring
-    mt.__name = "gizmo proxy"
-end
-KeptProxy.__gc = function(p)
+-- A kept page result (gz.send's) whose proxy died: the page may let it go.
+local function drop_kept(ref)
     ndropped = ndropped + 1
-    dropped[ndropped] = rawget(p, EXPR).ref
+    dropped[ndropped] = ref
 end
 
---- The page's `window`, as a proxy.
----@type gz.Proxy
-gz.window = proxy({ root = "window" })
---- The page's `document`, as a proxy.
----@type gz.Proxy
-gz.document = proxy({ root = "document" })
+-- The parts' internals and loader (filled in with the parts, below).
+local api, load_part
 
---- Runs a proxy expression in the page without waiting (H5Gizmos' `do`).
---- Returns a proxy to the result, which the page keeps while the proxy lives.
----@param expr gz.Proxy|any an expression built from gz.window, gz.document, c.element, ...
----@return gz.Proxy result
-function gz.send(expr)
-    next_ref = next_ref + 1
-    to_page({ op = "exec", expr = to_expr(expr), ref = next_ref })
-    return setmetatable({ [EXPR] = { ref = next_ref } }, KeptProxy)
-end
-
---- Runs a proxy expression in the page and waits for its JSON value (a
---- promise is awaited). Only in a handler, a timer or the main code; a
---- JavaScript exception or no answer within `timeout` seconds (default 10)
---- raises an error.
----@param expr gz.Proxy|any
----@param opts? {timeout?: number}
----@return any value
-function gz.get(expr, opts)
-    must_wait("gz.get")
-    local timeout = opts and opts.timeout or GET_TIMEOUT
-    if type(timeout) ~= "number" or timeout <= 0 then
-        error("gz.get: timeout must be a positive number of seconds", 2)
-    end
-    next_ref = next_ref + 1
-    local request = next_ref
-    local deferred = to_page({ op = "get", req = request, expr = to_expr(expr) }, timeout)
-    local timer = not deferred and host.timer(timeout) or nil
-    local ok, value = co_yield(WAIT, "get", request, timer)
-    if not ok then error(value, 2) end
-    return value
-end
-
---- `new Class(...)` in the page, as a proxy: `gz.new(gz.window.Date)`.
----@param class gz.Proxy
----@param ... any the constructor's arguments
----@return gz.Proxy
-function gz.new(class, ...)
-    if not is_proxy(class) then error("gz.new: argument #1 must be a proxy such as gz.window.Date", 2) end
-    return proxy({ new = { rawget(class, EXPR), arguments(...) } })
+-- proxies.lua's internals (proxy, to_expr), loaded on first use.
+local function proxies()
+    return load_part("proxies")
 end
 
 -- ---------------------------------------------------------------------------
@@ -493,7 +368,7 @@ local root, shown_by
 -- `_methods`; lookups try those first, then the common ones.
 local function component_index(c, key)
     if key == "element" then
-        local element = proxy({ el = c.id })
+        local element = proxies().proxy({ el = c.id })
         rawset(c, "element", element)
         return element
     end
@@ -1037,15 +912,25 @@ end
 -- session pays for a plot only when it makes one. A part is a chunk called
 -- with (gz, api) that defines its constructors.
 
-local api = {
+api = {
     Component = Component,
     new_component = new_component,
     check_type = check_type,
     update = update,
     emit = emit,
     at_end_of_turn = at_end_of_turn,
-    to_expr = to_expr,
+    to_expr = function(value) return proxies().to_expr(value) end,
     json_null = json_null,
+    json_encode = json_encode,
+    function_callback = function_callback,
+    is_proxy = is_proxy,
+    pack = pack,
+    to_page = to_page,
+    must_wait = must_wait,
+    co_yield = co_yield,
+    WAIT = WAIT,
+    GET_TIMEOUT = GET_TIMEOUT,
+    drop_kept = drop_kept,
     array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
     escape_html = escape_html,
     with_methods = with_methods,
@@ -1057,6 +942,17 @@ local api = {
     host = host,
 }
 
+-- Loads a part once; what its `install` returns, or true.
+local loaded_parts = {}
+load_part = function(part)
+    local loaded = loaded_parts[part]
+    if loaded == nil then
+        loaded = host.library(part)()(gz, api) or true
+        loaded_parts[part] = loaded
+    end
+    return loaded
+end
+
 -- Puts a loader under each of `names` in `into` (gz for constructors,
 -- Component for methods): the first call loads the part, which replaces the
 -- loaders, and goes on to the real function (a tail call, so errors raised
@@ -1066,7 +962,7 @@ local function on_first_use(part, names, into)
     for _, name in ipairs(names) do
         local loader
         loader = function(...)
-            host.library(part)()(gz, api)
+            load_part(part)
             if into[name] == loader then error("gizmo: the " .. part .. " part did not define " .. name, 2) end
             return into[name](...)
         end
@@ -1078,6 +974,15 @@ on_first_use("plot", { "Plot" })
 on_first_use("inputs", { "Input", "LabelledInput", "Slider", "RangeSlider", "CheckBoxes", "RadioButtons", "DropDownSelect" })
 on_first_use("bridge", { "Template", "Image" })
 on_first_use("bridge", { "add_content", "js_file", "css_file", "js_init" }, Component)
+on_first_use("proxies", { "send", "get", "new" })
+-- gz.window and gz.document are values: the first read loads the part,
+-- which sets them.
+setmetatable(gz, { __index = function(_, key)
+    if key == "window" or key == "document" then
+        proxies()
+        return rawget(gz, key)
+    end
+end })
 
 -- ---------------------------------------------------------------------------
 -- Utilities
