@@ -29,7 +29,7 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua"),
                         .embedInCode("Resources/inputs.lua"), .embedInCode("Resources/bridge.lua"),
-                        .embedInCode("Resources/proxies.lua")]
+                        .embedInCode("Resources/proxies.lua"), .embedInCode("Resources/extras.lua")]
         ),
         .target(
             name: "GizmoServer",

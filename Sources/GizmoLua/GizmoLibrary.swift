@@ -1,6 +1,6 @@
 /// The `gizmo` library and session runtime (Resources/gizmo.lua), and the
 /// parts loaded on first use (Resources/plot.lua, inputs.lua, bridge.lua,
-/// proxies.lua),
+/// proxies.lua, extras.lua),
 /// compiled once per process;
 /// each session loads bytecode instead of parsing.
 enum GizmoLibrary {
@@ -14,6 +14,7 @@ enum GizmoLibrary {
         "inputs": compile(PackageResources.inputs_lua, chunkName: "@gizmo/inputs.lua"),
         "bridge": compile(PackageResources.bridge_lua, chunkName: "@gizmo/bridge.lua"),
         "proxies": compile(PackageResources.proxies_lua, chunkName: "@gizmo/proxies.lua"),
+        "extras": compile(PackageResources.extras_lua, chunkName: "@gizmo/extras.lua"),
     ]
 
     private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {

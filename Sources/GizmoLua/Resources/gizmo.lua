@@ -273,45 +273,6 @@ gz.sleep = host.sleep -- yields (WAIT, "sleep", timer id) from Swift
 
 local timers = {} -- timer id -> handle
 
---- What gz.after and gz.every return.
----@class gz.Timer
-local Timer = {}
-Timer.__index = Timer
-
---- Stops the timer; a timer that already ran or was cancelled ignores it.
-function Timer:cancel()
-    if self.id then
-        timers[self.id] = nil
-        host.cancel(self.id)
-        self.id = nil
-        host.unref(self.ref)
-    end
-end
-
-local function start_timer(seconds, fn, every, name)
-    if type(seconds) ~= "number" or seconds ~= seconds or seconds < 0 then
-        error(name .. ": argument #1 must be a number of seconds", 3)
-    end
-    if type(fn) ~= "function" then error(name .. ": argument #2 must be a function", 3) end
-    if every and seconds < 0.001 then error(name .. ": the interval must be at least 0.001 s", 3) end
-    local handle = setmetatable({ seconds = seconds, every = every, ref = host.ref(fn) }, Timer)
-    handle.id = host.timer(seconds)
-    timers[handle.id] = handle
-    return handle
-end
-
---- Calls fn once after `seconds`.
----@param seconds number
----@param fn fun()
----@return gz.Timer handle with :cancel()
-function gz.after(seconds, fn) return start_timer(seconds, fn, false, "gz.after") end
-
---- Calls fn every `seconds` (at least 0.001) until the handle is cancelled.
----@param seconds number
----@param fn fun()
----@return gz.Timer handle with :cancel()
-function gz.every(seconds, fn) return start_timer(seconds, fn, true, "gz.every") end
-
 local function on_timer(id)
     local co = sleepers[id]
     if co then
@@ -581,44 +542,6 @@ function Component:add_class(class)
     return self
 end
 
---- Removes a CSS class.
----@generic C: gz.Component
----@param self C
----@param class string
----@return C self
-function Component:remove_class(class)
-    check_type(class, "string", "remove_class", 1)
-    local cls = self._cls
-    if cls == class then
-        self._cls = false
-        update(self, { op = "class", id = self.id, remove = class })
-    elseif type(cls) == "table" then
-        for i, existing in ipairs(cls) do
-            if existing == class then
-                table.remove(cls, i)
-                update(self, { op = "class", id = self.id, remove = class })
-                break
-            end
-        end
-    end
-    return self
-end
-
---- Sets width and/or height; numbers are pixels, strings pass through (`"50%"`).
----@generic C: gz.Component
----@param self C
----@param size {width?: number|string, height?: number|string}
----@return C self
-function Component:resize(size)
-    check_type(size, "table", "resize", 1)
-    local css = {}
-    for _, key in ipairs({ "width", "height" }) do
-        local v = size[key]
-        if v ~= nil then css[key] = type(v) == "number" and (v .. "px") or tostring(v) end
-    end
-    return self:css(css)
-end
-
 --- Sets the tooltip (the `title` attribute); nil removes it.
 ---@generic C: gz.Component
 ---@param self C
@@ -647,37 +570,6 @@ function Component:add(child)
     child._parent = self
     if mounted(self) then emit({ op = "append", id = self.id, node = node_of(child) }) end
     return self
-end
-
---- Replaces all children.
----@generic C: gz.Component
----@param self C
----@param children gz.Child[]
----@return C self
-function Component:attach_children(children)
-    check_type(children, "table", "attach_children", 1)
-    local list = {}
-    for i, child in ipairs(children) do list[i] = as_component(child, "attach_children", 1, "Stack") end
-    clear_content(self)
-    for i, child in ipairs(list) do
-        detach(child)
-        child._parent = self
-        own_kids(self)[i] = child
-    end
-    if mounted(self) then
-        local nodes = setmetatable({}, { __jsonarray = true })
-        for i, child in ipairs(list) do nodes[i] = node_of(child) end
-        emit({ op = "kids", id = self.id, nodes = nodes })
-    end
-    return self
-end
-
---- Removes all content and children.
----@generic C: gz.Component
----@param self C
----@return C self
-function Component:empty()
-    return self:attach_children({})
 end
 
 --- Calls fn(event) on each DOM event of this name; nil removes the handler.
@@ -723,15 +615,6 @@ end
 ---@return C self
 function Component:set_on_click(fn)
     return self:on("click", fn)
-end
-
---- Focuses the element.
----@generic C: gz.Component
----@param self C
----@return C self
-function Component:focus()
-    update(self, { op = "focus", id = self.id })
-    return self
 end
 
 -- Scripts and style sheets the gizmo added (js_file, css_file), in order:
@@ -887,26 +770,6 @@ local function with_methods(c, methods, track)
     return c
 end
 
---- Text that looks and acts like a link: `gz.ClickableText("more", {on_click = fn})`.
----@param text any
----@param opts? gz.ClickableTextOptions
----@return gz.Component
-function gz.ClickableText(text, opts)
-    local c = new_component("span", "gz-clickable", opts, "ClickableText")
-    c._text = text == nil and "" or tostring(text)
-    c._attrs = { role = "button", tabindex = "0" }
-    if opts then
-        check_type(opts.on_click, "function", "ClickableText", 2, true, 2)
-        if opts.on_click then c:set_on_click(opts.on_click) end
-        if opts.color ~= nil then c:css({ color = opts.color }) end
-    end
-    return c
-end
-
----@class gz.ClickableTextOptions: gz.Options
----@field on_click? fun(event: gz.Event) runs on each click
----@field color? string its CSS colour
-
 -- ---------------------------------------------------------------------------
 -- Parts of the library loaded on first use (precompiled by the host), so a
 -- session pays for a plot only when it makes one. A part is a chunk called
@@ -931,6 +794,12 @@ api = {
     WAIT = WAIT,
     GET_TIMEOUT = GET_TIMEOUT,
     drop_kept = drop_kept,
+    detach = detach,
+    clear_content = clear_content,
+    own_kids = own_kids,
+    mounted = mounted,
+    node_of = node_of,
+    timers = timers,
     array = function(t) return setmetatable(t or {}, { __jsonarray = true }) end,
     escape_html = escape_html,
     with_methods = with_methods,
@@ -975,6 +844,8 @@ on_first_use("inputs", { "Input", "LabelledInput", "Slider", "RangeSlider", "Che
 on_first_use("bridge", { "Template", "Image" })
 on_first_use("bridge", { "add_content", "js_file", "css_file", "js_init" }, Component)
 on_first_use("proxies", { "send", "get", "new" })
+on_first_use("extras", { "after", "every", "ClickableText" })
+on_first_use("extras", { "remove_class", "resize", "attach_children", "empty", "focus" }, Component)
 -- gz.window and gz.document are values: the first read loads the part,
 -- which sets them.
 setmetatable(gz, { __index = function(_, key)
