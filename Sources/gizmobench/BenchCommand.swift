@@ -94,9 +94,11 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         if only == "memory" {
-            let memory = try await bench.memoryPerIdleSession()
-            print("\(memory.sessions) idle \(idleScript) sessions: \(String(format: "%.1f", memory.perSessionKib)) KiB each "
-                + "(RSS \(memory.rssBeforeKib) -> \(memory.rssAfterKib) KiB)")
+            for (name, environment) in [("a container's environment", containerEnvironment(folder)), ("the bench's environment", nil)] {
+                let memory = try await bench.memoryPerIdleSession(environment: environment)
+                print("\(memory.sessions) idle \(idleScript) sessions, \(name): \(String(format: "%.1f", memory.perSessionKib)) KiB each "
+                    + "(RSS \(memory.rssBeforeKib) -> \(memory.rssAfterKib) KiB)")
+            }
             return
         }
         progress("start-up: exec to first accepted connection, \(settings.startups) runs")
@@ -121,20 +123,22 @@ struct BenchCommand: AsyncParsableCommand {
             let reload = try await bench.hotReload(server, entry: entry)
             try await entry.shutdown()
             server.stop()
-            progress("memory: \(settings.idleSessions) idle \(settings.idleScript) sessions on a fresh server")
-            let memory = try await bench.memoryPerIdleSession()
+            progress("memory: \(settings.idleSessions) idle \(settings.idleScript) sessions on a fresh server, in a container's environment")
+            let memory = try await bench.memoryPerIdleSession(environment: containerEnvironment(folder))
+            progress("memory: the same in the bench's own environment")
+            let memoryOwn = try await bench.memoryPerIdleSession()
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                 sessionStartMs: start, roundTripOneSessionMs: oneSession,
                 concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
                 roundTripConcurrentMs: paced, loopbackFloorMs: floor, roundTripSaturatedMs: saturated,
-                throughputEventsPerSecond: throughput, memory: memory,
+                throughputEventsPerSecond: throughput, memory: memory, memoryOwnEnvironment: memoryOwn,
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
-                                                      roundTripMs: oneSession, memory: memory) })
+                                                      roundTripMs: oneSession, memory: memoryOwn) })
         } catch {
             try? await entry.shutdown()
             server.stop()
@@ -162,6 +166,10 @@ struct BenchCommand: AsyncParsableCommand {
             settings.idleSessions = 3
         }
         return H5GizmosBench(venv: try H5GizmosVenv(root: path.absoluteURL), logs: logs, settings: settings)
+    }
+
+    private func containerEnvironment(_ folder: BenchFolder) -> [String: String] {
+        Benchmarks.containerEnvironment(dataFolder: folder.logs.appending(path: "data"))
     }
 
     private func progress(_ line: String) {

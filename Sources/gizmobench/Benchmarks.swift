@@ -121,12 +121,26 @@ struct Benchmarks {
         }
     }
 
+    /// The environment of a `podman run` of the image: the Dockerfile's
+    /// variables and what podman adds, with values for loopback (hello_env
+    /// shows each variable, with three components, so its memory grows with
+    /// the environment; this one is the same on every machine).
+    static func containerEnvironment(dataFolder: URL) -> [String: String] {
+        [
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOSTNAME": "3f2a9c1d7b4e", "HOME": "/home/gizmo", "container": "podman",
+            "GIZMO_BIND_ADDRESS": "127.0.0.1", "GIZMO_DATA_DIR": dataFolder.path, "GIZMO_LOG_OUTPUT": "stderr",
+        ]
+    }
+
     /// RSS growth of a fresh server over `idleSessions` rendered sessions
     /// (of hello_env unless told otherwise) whose pages stay connected, per session.
-    func memoryPerIdleSession() async throws -> MemoryFigures {
+    /// - Parameter environment: the server's whole environment; nil: the bench's own.
+    func memoryPerIdleSession(environment: [String: String]? = nil) async throws -> MemoryFigures {
         let server = try await ServerProcess.start(
             binary: binary, folder: folder, name: "memory",
-            arguments: ["--max-sessions", String(settings.idleSessions * 2), "--grace", "600"])
+            arguments: ["--max-sessions", String(settings.idleSessions * 2), "--grace", "600"],
+            environment: environment)
         defer { server.stop() }
         let entry = EntryClient(port: server.port)
         do {

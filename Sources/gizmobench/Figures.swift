@@ -35,7 +35,11 @@ struct Figures: Codable {
     /// The round trips of the throughput run: queueing, mostly.
     var roundTripSaturatedMs: Stats
     var throughputEventsPerSecond: Double
+    /// In a container's environment (`Benchmarks.containerEnvironment`): the budget's figure.
     var memory: MemoryFigures
+    /// In the bench's own environment (hello_env shows each of its variables);
+    /// what the side by side with H5Gizmos, which runs in it too, compares.
+    var memoryOwnEnvironment: MemoryFigures
     /// The environment variables the server sees (the bench's own) when the
     /// idle sessions are hello_env's, which shows each with three components.
     var idleScriptEnvironment: Int?

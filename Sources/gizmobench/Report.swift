@@ -22,11 +22,15 @@ enum Report {
         let memory = figures.memory
         lines.append(row("memory per idle session (KiB)", "\(memory.sessions)", String(format: "%.1f", memory.perSessionKib),
                          "", "", "<= 150", memory.perSessionKib <= 150 ? "ok" : "MISSED"))
+        let own = figures.memoryOwnEnvironment
+        lines.append(row("  the same in the bench's environment (KiB)", "\(own.sessions)", String(format: "%.1f", own.perSessionKib),
+                         "", "", "-", ""))
         latency("hot reload (ms)", figures.hotReloadMs, budget: 100)
         latency("start-up, exec to accept (ms)", figures.startupMs, budget: 100)
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
-            + (figures.idleScriptEnvironment.map { " (hello_env shows the bench's \($0) environment variables)" } ?? "")
+            + " in a container's environment (\(Benchmarks.containerEnvironment(dataFolder: URL(filePath: "/")).count) variables, as podman runs the image)"
+            + (figures.idleScriptEnvironment.map { "; the bench's has \($0)" } ?? "")
         let machine = figures.machine
         let load = "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
             + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")

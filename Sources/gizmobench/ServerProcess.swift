@@ -15,12 +15,13 @@ final class ServerProcess {
 
     /// Starts `gizmolua serve FOLDER --port 0 ARGUMENTS` and waits for its
     /// ` GIZMO_LINK: http://...:PORT/ ` line.
+    /// - Parameter environment: the server's whole environment; nil: the bench's.
     static func start(binary: URL, folder: BenchFolder, name: String, arguments: [String],
-                      timeout: Duration = .seconds(20)) async throws -> ServerProcess {
+                      environment: [String: String]? = nil, timeout: Duration = .seconds(20)) async throws -> ServerProcess {
         let output = folder.logs.appending(path: "\(name).out")
         let log = folder.logs.appending(path: "\(name).log")
         let process = try spawn(binary: binary, arguments: ["serve", folder.served.path, "--port", "0"] + arguments,
-                                output: output, log: log)
+                                output: output, log: log, exactly: environment)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -67,9 +68,11 @@ final class ServerProcess {
     }
 
     /// Runs `binary` with stdout and stderr to files, stdin empty, and the
-    /// environment of the bench changed by `environment` (nil: unset).
+    /// environment of the bench changed by `environment` (nil: unset), or
+    /// `exactly` that environment.
     static func spawn(binary: URL, arguments: [String], output: URL, log: URL,
-                      environment changes: [String: String?] = ["GIZMO_USE_PORT": nil]) throws -> Process {
+                      environment changes: [String: String?] = ["GIZMO_USE_PORT": nil],
+                      exactly: [String: String]? = nil) throws -> Process {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
@@ -77,7 +80,7 @@ final class ServerProcess {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in changes { environment[name] = value }
-        process.environment = environment
+        process.environment = exactly ?? environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: log)
