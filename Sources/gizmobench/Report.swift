@@ -57,7 +57,7 @@ enum Report {
                 ms(h5.sessionStartMs.p50), times(side.ratios.sessionStart)),
             row("round trip, 1 session, p50 (ms)", "\(h5.roundTripMs.count)", ms(figures.roundTripOneSessionMs.p50),
                 ms(h5.roundTripMs.p50), times(side.ratios.roundTrip)),
-            row("memory per idle \(memory.script) session (KiB)", "\(memory.sessions)", kib(figures.memory.perSessionKib),
+            row("memory per idle \(memory.script) session (KiB)", "\(memory.sessions)", kib(figures.memoryOwnEnvironment.perSessionKib),
                 kib(memory.perSessionKib), times(side.ratios.memoryPerSession)),
             "",
             "H5Gizmos: session start p99 \(ms(h5.sessionStartMs.p99)) ms; round trip p99 \(ms(h5.roundTripMs.p99)) ms, "
