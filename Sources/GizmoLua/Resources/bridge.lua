@@ -6,11 +6,13 @@
 
 local type, tostring, pairs, error, table = type, tostring, pairs, error, table
 
----@param gz gizmo the module, to define the constructors in
+---@param gz gz the module, to define the constructors in
 ---@param api table gizmo.lua's internals that components are built with
 local function install(gz, api)
-    local Component, check_type, new_component, with_methods, update, to_expr, serve, add_head, as_component, host =
-        api.Component, api.check_type, api.new_component, api.with_methods, api.update, api.to_expr,
+    ---@class gz.Component
+    local Component = api.Component
+    local check_type, new_component, with_methods, update, to_expr, serve, add_head, as_component, host =
+        api.check_type, api.new_component, api.with_methods, api.update, api.to_expr,
         api.serve, api.add_head, api.as_component, api.host
 
     --- Serves a file of the script's folder beside the child page and returns its

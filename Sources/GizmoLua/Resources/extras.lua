@@ -6,12 +6,14 @@
 
 local type, tostring, ipairs, error, setmetatable, table = type, tostring, ipairs, error, setmetatable, table
 
----@param gz gizmo the module, to define the functions in
+---@param gz gz the module, to define the functions in
 ---@param api table gizmo.lua's internals
 local function install(gz, api)
-    local Component, check_type, new_component, update, emit, as_component, detach, clear_content, own_kids,
+    ---@class gz.Component
+    local Component = api.Component
+    local check_type, new_component, update, emit, as_component, detach, clear_content, own_kids,
         mounted, node_of, timers, host =
-        api.Component, api.check_type, api.new_component, api.update, api.emit, api.as_component, api.detach,
+        api.check_type, api.new_component, api.update, api.emit, api.as_component, api.detach,
         api.clear_content, api.own_kids, api.mounted, api.node_of, api.timers, api.host
 
     --- What gz.after and gz.every return.

@@ -6,7 +6,7 @@
 local type, tostring, tonumber, ipairs, pairs, error, rawset =
     type, tostring, tonumber, ipairs, pairs, error, rawset
 
----@param gz gizmo the module, to define the constructors in
+---@param gz gz the module, to define the constructors in
 ---@param api table gizmo.lua's internals that components are built with
 local function install(gz, api)
     local check_type, new_component, with_methods, set_prop, escape_html =

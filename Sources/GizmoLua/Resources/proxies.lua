@@ -8,7 +8,7 @@
 local type, tostring, pairs, ipairs, select, rawequal, rawget, setmetatable, error =
     type, tostring, pairs, ipairs, select, rawequal, rawget, setmetatable, error
 
----@param gz gizmo the module, to define the functions in
+---@param gz gz the module, to define the functions in
 ---@param api table gizmo.lua's internals
 local function install(gz, api)
     local json_null, json_encode, function_callback, is_component, is_proxy, pack, to_page, must_wait,
