@@ -113,8 +113,10 @@ struct BenchCommand: AsyncParsableCommand {
             let start = try await bench.sessionStart(server, entry: entry)
             progress("round trip: \(settings.clicks) clicks on one session")
             let oneSession = try await bench.roundTripOneSession(server, entry: entry)
-            progress("round trip: \(settings.concurrentSessions) sessions clicking every \(settings.pacedPause) for \(settings.concurrentWindow)")
-            let (paced, _) = try await bench.concurrentClicks(server, entry: entry, pause: settings.pacedPause)
+            progress("round trip: \(settings.concurrentSessions) sessions clicking every \(settings.pacedPause) for \(settings.concurrentWindow), from their event loops")
+            let (paced, _) = try await bench.concurrentClicksOnEventLoops(server, entry: entry, pause: settings.pacedPause)
+            progress("round trip: the same through Hummingbird's WebSocket client")
+            let (pacedTasks, _) = try await bench.concurrentClicks(server, entry: entry, pause: settings.pacedPause)
             progress("loopback floor: \(settings.floorTrips) TCP echoes, one every \(settings.pacedPause)")
             let floor = try LoopbackFloor.roundTrips(count: settings.floorTrips, pause: settings.pacedPause)
             progress("throughput: \(settings.concurrentSessions) sessions clicking as fast as they can for \(settings.concurrentWindow)")
@@ -132,7 +134,8 @@ struct BenchCommand: AsyncParsableCommand {
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                 sessionStartMs: start, roundTripOneSessionMs: oneSession,
                 concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
-                roundTripConcurrentMs: paced, loopbackFloorMs: floor, roundTripSaturatedMs: saturated,
+                roundTripConcurrentMs: paced, roundTripConcurrentTaskClientMs: pacedTasks,
+                loopbackFloorMs: floor, roundTripSaturatedMs: saturated,
                 throughputEventsPerSecond: throughput, memory: memory, memoryOwnEnvironment: memoryOwn,
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,

@@ -121,6 +121,35 @@ struct Benchmarks {
         }
     }
 
+    /// The same as ``concurrentClicks(_:entry:pause:)`` with pages that click
+    /// from their connections' event loops (``EventLoopPage``), so the client
+    /// adds one wake-up to a round trip instead of three.
+    func concurrentClicksOnEventLoops(_ server: ServerProcess, entry: EntryClient, pause: Duration?) async throws -> (Stats, Double) {
+        var pages: [EventLoopPage.Connection] = []
+        do {
+            for _ in 0..<settings.concurrentSessions {
+                let id = try await entry.launch(module: BenchFolder.module, script: Self.counter)
+                pages.append(try await EventLoopPage.open(port: server.port, session: id))
+            }
+            let from = clock.now + settings.concurrentWarmup
+            let window = from...(from + settings.concurrentWindow)
+            let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+                for page in pages {
+                    group.addTask { try await page.clicks(pause: pause, window: window) }
+                }
+                var samples: [Double] = []
+                for try await some in group { samples += some }
+                return samples
+            }
+            for page in pages { await page.close() }
+            let seconds = settings.concurrentWindow.milliseconds / 1000
+            return (Stats(samples), Double(samples.count) / seconds)
+        } catch {
+            for page in pages { await page.close() }
+            throw error
+        }
+    }
+
     /// The environment of a `podman run` of the image: the Dockerfile's
     /// variables and what podman adds, with values for loopback (hello_env
     /// shows each variable, with three components, so its memory grows with

@@ -28,7 +28,12 @@ struct Figures: Codable {
     var concurrentSessions: Int
     /// Each session's pause between clicks in `roundTripConcurrentMs`.
     var pacedPauseMs: Double
+    /// Clicked from the connections' event loops (`EventLoopPage`): one
+    /// client wake-up a round trip, as a browser's page thread.
     var roundTripConcurrentMs: Stats
+    /// The same through Hummingbird's WebSocket client (`PageClient`), whose
+    /// task and event loop add two wake-ups a round trip.
+    var roundTripConcurrentTaskClientMs: Stats
     /// A TCP echo between two threads on loopback, paced like
     /// `roundTripConcurrentMs`: what the machine's wake-ups cost alone.
     var loopbackFloorMs: Stats

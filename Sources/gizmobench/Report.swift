@@ -15,6 +15,7 @@ enum Report {
         let sessions = figures.concurrentSessions
         let rate = 1000 / figures.pacedPauseMs
         latency("round trip, \(sessions) sessions, \(String(format: "%g", rate))/s each (ms)", figures.roundTripConcurrentMs, budget: 0.3)
+        latency("  through Hummingbird's WebSocket client (ms)", figures.roundTripConcurrentTaskClientMs, budget: nil)
         latency("  floor: loopback TCP echo, \(String(format: "%g", rate))/s (ms)", figures.loopbackFloorMs, budget: nil)
         latency("round trip, \(sessions) sessions, flat out (ms)", figures.roundTripSaturatedMs, budget: nil)
         lines.append(row("throughput, \(sessions) sessions flat out (events/s)", "\(figures.roundTripSaturatedMs.count)",
