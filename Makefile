@@ -140,7 +140,7 @@ bench-apt:
 # valgrind cannot read the debug info of the static release binary, so it
 # runs a copy without it (function names stay).
 profile: release
-	@$(call apt_ensure,valgrind)
+	@$(call apt_ensure,valgrind binutils)
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
 	mkdir -p $(PROFILE_DIR)
 	objcopy --strip-debug .build/release/gizmolua $(PROFILE_DIR)/gizmolua
