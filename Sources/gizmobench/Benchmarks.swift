@@ -116,8 +116,7 @@ struct Benchmarks {
             go.open(from...(from + settings.concurrentWindow))
             var samples: [Double] = []
             for try await some in group { samples += some }
-            let seconds = settings.concurrentWindow.milliseconds / 1000
-            return (Stats(samples), Double(samples.count) / seconds)
+            return windowed(samples)
         }
     }
 
@@ -142,12 +141,16 @@ struct Benchmarks {
                 return samples
             }
             for page in pages { await page.close() }
-            let seconds = settings.concurrentWindow.milliseconds / 1000
-            return (Stats(samples), Double(samples.count) / seconds)
+            return windowed(samples)
         } catch {
             for page in pages { await page.close() }
             throw error
         }
+    }
+
+    /// The round trips of a concurrent run's window, and how many per second.
+    private func windowed(_ samples: [Double]) -> (Stats, Double) {
+        (Stats(samples), Double(samples.count) / (settings.concurrentWindow.milliseconds / 1000))
     }
 
     /// The environment of a `podman run` of the image: the Dockerfile's

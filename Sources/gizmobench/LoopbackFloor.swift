@@ -9,17 +9,9 @@ import Foundation
 /// WebSocket client.
 enum LoopbackFloor {
     static func roundTrips(count: Int, pause: Duration) throws -> Stats {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw BenchError("socket() failed") }
+        let (listener, port) = try ServerProcess.boundLoopbackSocket()
         defer { close(listener) }
-        var address = ServerProcess.loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard listening, listen(listener, 1) == 0 else { throw BenchError("could not listen on loopback") }
+        guard listen(listener, 1) == 0 else { throw BenchError("could not listen on loopback") }
 
         Thread.detachNewThread {
             let peer = accept(listener, nil, nil)
@@ -33,13 +25,10 @@ enum LoopbackFloor {
             }
         }
 
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard client >= 0 else { throw BenchError("socket() failed") }
-        defer { close(client) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) == 0 }
+        guard let client = ServerProcess.connectedLoopbackSocket(port: port) else {
+            throw BenchError("could not connect to the loopback echo")
         }
-        guard connected else { throw BenchError("could not connect to the loopback echo") }
+        defer { close(client) }
         noDelay(client)
 
         // A click's size: the echo moves as many bytes as a click and its update.
