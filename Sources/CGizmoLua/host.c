@@ -10,15 +10,22 @@
 
 /* How often (in VM instructions) the count hook looks at the clock. */
 #define GZ_HOOK_COUNT 1000
+/* How long the runtime's own code may run past the script's deadline: long
+ * enough to report a stopped handler and send its frame, short enough that
+ * script code the runtime was tricked into running cannot hold a core. */
+#define GZ_RUNTIME_GRACE_NS 500000000u
 
 typedef struct gz_host {
     size_t used;
+    size_t external;       /* bytes the host holds for this state (gz_charge) */
     size_t limit;
     int enforce;           /* the budget applies only while Lua code runs */
     int memory_exceeded;   /* an allocation was refused in this turn */
     int cpu_exceeded;      /* the deadline passed in this turn */
+    int runtime_stopped;   /* the runtime's own deadline passed too */
     double cpu_seconds;    /* the turn's limit, for the message */
-    uint64_t deadline_ns;  /* 0: no turn running */
+    uint64_t deadline_ns;  /* the script's; 0: no turn running */
+    uint64_t runtime_deadline_ns; /* the runtime's (main thread's) */
     int refs;              /* live registry references made by gz_ref */
     lua_State *main;
     void *context;
@@ -50,7 +57,7 @@ static void *gz_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         h->used -= old;
         return NULL;
     }
-    if (nsize > old && h->enforce && h->limit && h->used + (nsize - old) > h->limit) {
+    if (nsize > old && h->enforce && h->limit && h->used + h->external + (nsize - old) > h->limit) {
         h->memory_exceeded = 1;
         return NULL; /* Lua collects garbage and tries once more, then raises */
     }
@@ -61,19 +68,50 @@ static void *gz_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 /* ---- CPU deadline ---------------------------------------------------- */
 
+static void gz_hook(lua_State *L, lua_Debug *ar);
+
+/* The deadline that applies to code running in L: the script's in every
+ * coroutine, the runtime's (a little later) in the main thread. */
+static uint64_t deadline_of(gz_host *h, lua_State *L) {
+    return L == h->main ? h->runtime_deadline_ns : h->deadline_ns;
+}
+
+/* Pushes the CPU-limit message for code running in L. */
+static void push_cpu_message(lua_State *L, gz_host *h) {
+    if (L == h->main)
+        lua_pushfstring(L, "CPU limit: the gizmo runtime was stopped %f s into a turn, running "
+                           "code of the script that did not stop (the limit for one turn is %f s)",
+                        (lua_Number)h->cpu_seconds + GZ_RUNTIME_GRACE_NS / 1e9,
+                        (lua_Number)h->cpu_seconds);
+    else
+        lua_pushfstring(L, "CPU limit: stopped after %f s of running without a pause "
+                           "(the limit for one turn)", (lua_Number)h->cpu_seconds);
+}
+
+/* Marks the stop, re-arms the hook on every instruction of L (so that a
+ * pcall catching the error is stopped again at its next instruction, as
+ * Redis does) and leaves the message on the stack. */
+static void prepare_stop(lua_State *L, gz_host *h) {
+    h->cpu_exceeded = 1;
+    if (L == h->main) h->runtime_stopped = 1;
+    lua_sethook(L, gz_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, 0);
+    push_cpu_message(L, h);
+    lua_concat(L, 2);
+}
+
 static void gz_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     gz_host *h = host_of(L);
-    if (h->deadline_ns == 0 || monotonic_ns() < h->deadline_ns) return;
-    h->cpu_exceeded = 1;
-    if (L == h->main) return; /* the runtime itself finishes its turn */
-    /* Fire on every instruction from now on, so that a pcall in the script
-     * that catches this error is stopped again at its next instruction. */
-    lua_sethook(L, gz_hook, LUA_MASKCOUNT, 1);
-    luaL_where(L, 0);
-    lua_pushfstring(L, "CPU limit: stopped after %f s of running without a pause "
-                       "(the limit for one turn)", (lua_Number)h->cpu_seconds);
-    lua_concat(L, 2);
+    if (h->deadline_ns == 0 || monotonic_ns() < deadline_of(h, L)) return;
+    prepare_stop(L, h);
+    lua_error(L);
+}
+
+void gz_check_deadline(lua_State *L) {
+    gz_host *h = host_of(L);
+    if (h->deadline_ns == 0 || monotonic_ns() < deadline_of(h, L)) return;
+    prepare_stop(L, h);
     lua_error(L);
 }
 
@@ -90,6 +128,7 @@ static int open_libs(lua_State *L) {
         luaL_requiref(L, lib->name, lib->func, 1);
         lua_pop(L, 1);
     }
+    gz_open_bounded(L);
     return 0;
 }
 
@@ -167,8 +206,12 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
     lua_insert(L, base);
     h->cpu_exceeded = 0;
     h->memory_exceeded = 0;
+    h->runtime_stopped = 0;
     h->cpu_seconds = cpu_seconds;
     h->deadline_ns = cpu_seconds > 0 ? monotonic_ns() + (uint64_t)(cpu_seconds * 1e9) : 0;
+    h->runtime_deadline_ns = h->deadline_ns + GZ_RUNTIME_GRACE_NS;
+    /* A stop in the last turn left the main thread's hook on every instruction. */
+    if (L == h->main) lua_sethook(L, gz_hook, LUA_MASKCOUNT, GZ_HOOK_COUNT);
     int enforce = h->enforce;
     h->enforce = 1;
     int status = lua_pcall(L, nargs, nresults, base);
@@ -227,6 +270,17 @@ size_t gz_memory_used(lua_State *L) { return host_of(L)->used; }
 size_t gz_memory_limit(lua_State *L) { return host_of(L)->limit; }
 void gz_set_memory_limit(lua_State *L, size_t limit) { host_of(L)->limit = limit; }
 int gz_cpu_exceeded(lua_State *L) { return host_of(L)->cpu_exceeded; }
+int gz_runtime_stopped(lua_State *L) { return host_of(L)->runtime_stopped; }
+
+int gz_charge(lua_State *L, long long bytes) {
+    gz_host *h = host_of(L);
+    if (bytes > 0 && h->limit && h->used + h->external + (size_t)bytes > h->limit) return 0;
+    if (bytes < 0 && (size_t)(-bytes) > h->external) h->external = 0;
+    else h->external = (size_t)((long long)h->external + bytes);
+    return 1;
+}
+
+size_t gz_memory_external(lua_State *L) { return host_of(L)->external; }
 int gz_memory_exceeded(lua_State *L) { return host_of(L)->memory_exceeded; }
 
 int gz_ref(lua_State *L) {

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Nesting: what a page sends is read to 100 levels; what the runtime sends
+ * (a render nests two levels per component) may go to 500. */
 #define JSON_MAX_DEPTH 100
+#define JSON_MAX_ENCODE_DEPTH 500
 #define JSON_ARRAY_MARK "__jsonarray"
 
 /* ---- encoding -------------------------------------------------------- */
@@ -21,6 +24,7 @@ typedef struct {
     int slot;
     char *data;
     size_t length, capacity;
+    unsigned values;  /* encoded so far, to look at the clock now and then */
 } out_buffer;
 
 static void out_reserve(out_buffer *b, size_t extra) {
@@ -127,8 +131,9 @@ static int is_array(lua_State *L, int index, lua_Integer *length) {
     if (count != n) return 0;
     if (n > 0) return 1;
     int marked = 0;
-    if (lua_getmetatable(L, index)) {
-        lua_getfield(L, -1, JSON_ARRAY_MARK);
+    if (lua_getmetatable(L, index)) { /* raw: no metamethod of a script's runs here */
+        lua_pushliteral(L, JSON_ARRAY_MARK);
+        lua_rawget(L, -2);
         marked = lua_toboolean(L, -1);
         lua_pop(L, 2);
     }
@@ -188,9 +193,12 @@ static void encode_table(lua_State *L, out_buffer *b, int index, int depth) {
 }
 
 static void encode_value(lua_State *L, out_buffer *b, int index, int depth) {
-    if (depth > JSON_MAX_DEPTH)
+    /* A table that holds the same table twice is encoded twice: a graph of
+     * shared tables can take exponential time, so the deadline holds here. */
+    if ((++b->values & 1023u) == 0) gz_check_deadline(L);
+    if (depth > JSON_MAX_ENCODE_DEPTH)
         luaL_error(L, "json: nested deeper than %d levels (a table that contains itself?)",
-                   JSON_MAX_DEPTH);
+                   JSON_MAX_ENCODE_DEPTH);
     luaL_checkstack(L, 6, "json: nested too deep");
     switch (lua_type(L, index)) {
     case LUA_TNIL: out_str(b, "null"); break;
@@ -217,7 +225,7 @@ static void encode_value(lua_State *L, out_buffer *b, int index, int depth) {
 static int json_encode(lua_State *L) {
     luaL_checkany(L, 1);
     lua_settop(L, 1);
-    out_buffer b = {L, 2, NULL, 0, 256};
+    out_buffer b = {L, 2, NULL, 0, 256, 0};
     b.data = lua_newuserdatauv(L, b.capacity, 0);
     encode_value(L, &b, 1, 0);
     lua_pushlstring(L, b.data, b.length);
@@ -230,6 +238,7 @@ static int json_encode(lua_State *L) {
 typedef struct {
     lua_State *L;
     const char *s, *p, *end;
+    unsigned values;
 } reader;
 
 static int json_fail(reader *r, const char *what) {
@@ -374,6 +383,7 @@ static void decode_object(reader *r, int depth) {
 }
 
 static void decode_value(reader *r, int depth) {
+    if ((++r->values & 1023u) == 0) gz_check_deadline(r->L);
     if (depth > JSON_MAX_DEPTH) json_fail(r, "nested too deep");
     luaL_checkstack(r->L, 4, "json: nested too deep");
     skip_space(r);
@@ -392,7 +402,7 @@ static void decode_value(reader *r, int depth) {
 static int json_decode(lua_State *L) {
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
-    reader r = {L, s, s, s + n};
+    reader r = {L, s, s, s + n, 0};
     decode_value(&r, 0);
     skip_space(&r);
     if (r.p != r.end) json_fail(&r, "trailing characters");
@@ -450,8 +460,15 @@ static int native_memory(lua_State *L) {
     return 2;
 }
 
+/* Whether code of this turn was stopped by the CPU limit. */
+static int native_stopped(lua_State *L) {
+    lua_pushboolean(L, gz_cpu_exceeded(L));
+    return 1;
+}
+
 void gz_open_native(lua_State *L) {
     static const luaL_Reg fns[] = {
+        {"stopped", native_stopped},
         {"json_encode", json_encode}, {"json_decode", json_decode},
         {"ref", native_ref},          {"unref", native_unref},
         {"deref", native_deref},      {"ref_count", native_ref_count},

@@ -82,6 +82,12 @@ public struct LuaCall {
         }
     }
 
+    /// Charges bytes the host holds for the state to its memory budget (a
+    /// negative count releases them); false when they would pass the budget.
+    public func charge(_ bytes: Int) -> Bool {
+        gz_charge(L, Int64(bytes)) != 0
+    }
+
     /// An expected failure, as Lua libraries answer it: `nil, message`.
     public func failure(_ message: String) -> Outcome {
         pushNil()

@@ -115,6 +115,8 @@ public final class LuaState {
     public func push(_ value: Int) { lua_pushinteger(L, lua_Integer(value)) }
     public func pushNil() { lua_pushnil(L) }
     public func string(at index: Int32) -> String? { LuaCall(L: L).string(at: index) }
+    /// A string's bytes as they are (a String would replace invalid UTF-8).
+    public func bytes(at index: Int32) -> [UInt8]? { LuaCall(L: L).bytes(at: index) }
     public func integer(at index: Int32) -> Int? { LuaCall(L: L).integer(at: index) }
 
     /// Pops the value on top into a counted registry reference.
@@ -149,8 +151,13 @@ public final class LuaState {
         get { gz_memory_limit(L) }
         set { gz_set_memory_limit(L, newValue) }
     }
+    /// Bytes the host holds for this state and charged to its budget.
+    public var memoryExternal: Int { gz_memory_external(L) }
     /// Whether the last call ran past its CPU deadline.
     public var cpuExceeded: Bool { gz_cpu_exceeded(L) != 0 }
+    /// Whether the last call's own (main thread) code was stopped too: the
+    /// runtime ran script code that did not stop.
+    public var runtimeStopped: Bool { gz_runtime_stopped(L) != 0 }
     /// Whether the last call was refused memory.
     public var memoryExceeded: Bool { gz_memory_exceeded(L) != 0 }
     public func collectGarbage() { gz_collect(L) }

@@ -9,9 +9,13 @@
  *   Lua code runs (inside gz_pcall, outside a Swift callback), so an API call
  *   made from Swift never fails with a memory error.
  * - A count hook enforces a CPU deadline per turn. Past the deadline it raises
- *   in every coroutine (never in the main thread, which runs the trusted
- *   gizmo runtime) and re-arms itself to fire on every instruction, so a
- *   script's own pcall cannot swallow the stop.
+ *   in every coroutine and re-arms itself to fire on every instruction, so a
+ *   script's own pcall cannot swallow the stop. The main thread, which runs
+ *   the gizmo runtime, has half a second more (to report the stop); past
+ *   that it is stopped too (the runtime was made to run code that spins).
+ * - C functions that loop over what a script gave them (patterns, rep,
+ *   table.move, JSON) call gz_check_deadline, since the hook cannot see
+ *   inside C.
  * - Swift functions are called through one trampoline: Swift answers
  *   return / raise / yield, and only then C raises or yields.
  */
@@ -60,18 +64,35 @@ int gz_dump(lua_State *L, char **out, size_t *length, int strip);
 size_t gz_memory_used(lua_State *L);
 size_t gz_memory_limit(lua_State *L);
 void gz_set_memory_limit(lua_State *L, size_t limit);
-/* Did the last gz_pcall hit the CPU deadline / memory budget? */
+/* Did the last gz_pcall hit the CPU deadline / memory budget? Was the
+ * runtime's own code (the main thread) stopped by its deadline? */
 int gz_cpu_exceeded(lua_State *L);
 int gz_memory_exceeded(lua_State *L);
+int gz_runtime_stopped(lua_State *L);
+
+/* Raises the CPU-limit error when the code running in L is past its
+ * deadline: for C loops the count hook cannot see into. */
+void gz_check_deadline(lua_State *L);
+
+/* Bytes the host holds for this state (served bytes), counted against its
+ * budget with the Lua heap. A positive charge that would pass the budget is
+ * refused (returns 0); a negative one releases. */
+int gz_charge(lua_State *L, long long bytes);
+size_t gz_memory_external(lua_State *L);
 
 /* Registry references, counted per state. */
 int gz_ref(lua_State *L);            /* pops the value; returns a ref (never LUA_NOREF for non-nil) */
 void gz_unref(lua_State *L, int ref);
 int gz_ref_count(lua_State *L);
 
+/* Replace the string library's pattern functions and rep, and table.move,
+ * with versions that stop at the deadline (match.c, bounds.c); done for
+ * every state by gz_newstate. */
+void gz_open_bounded(lua_State *L);
+
 /* Open the `gizmo.json` codec and the native host functions into the table
  * on top of the stack: json_encode, json_decode, json_null, ref, unref,
- * deref, ref_count, getenv, environ, memory; json_null, json_array_mark. */
+ * deref, ref_count, getenv, environ, memory, stopped; json_null, json_array_mark. */
 void gz_open_native(lua_State *L);
 
 /* Macros of the Lua API, as functions Swift can call. */

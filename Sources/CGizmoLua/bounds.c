@@ -1,0 +1,89 @@
+/* The standard library functions that loop in C over what a script gives
+ * them, replaced by versions that stop at the turn's deadline: the count
+ * hook only sees Lua instructions, so a C loop of 2^62 steps would hold a
+ * core for ever. Each keeps the stock function's arguments, results and
+ * messages. The pattern functions are in match.c. */
+#include "gizmolua.h"
+
+#include <lualib.h>
+#include <string.h>
+
+#define TICK_MASK 1023u
+
+/* string.rep(s, n [, sep]). The stock loop runs n times even when the result
+ * is empty (`string.rep("", 2^53)`); a non-empty result is bounded by the
+ * memory budget, which refuses its buffer before the loop starts. */
+static int gz_rep(lua_State *L) {
+    size_t l, lsep;
+    const char *s = luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const char *sep = luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || l + lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    size_t limit = (size_t)LUA_MAXINTEGER;
+    if (l + lsep < l || l + lsep > limit / (size_t)n) return luaL_error(L, "resulting string too large");
+    size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    for (lua_Integer i = 1; i < n; i++) {
+        memcpy(p, s, l);
+        p += l;
+        if (lsep > 0) {
+            memcpy(p, sep, lsep);
+            p += lsep;
+        }
+        if ((i & 0xffff) == 0) gz_check_deadline(L);
+    }
+    memcpy(p, s, l);
+    luaL_pushresultsize(&b, total);
+    return 1;
+}
+
+/* table.move(a1, f, e, t [, a2]): the stock loop walks the whole range even
+ * when every slot is nil (`table.move({}, 1, 2^62, 2)`). */
+static int gz_move(lua_State *L) {
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    lua_Integer t = luaL_checkinteger(L, 4);
+    int tt = !lua_isnoneornil(L, 5) ? 5 : 1; /* the destination table */
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, tt, LUA_TTABLE);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        if (t > e || t > f || (tt != 1 && !lua_rawequal(L, 1, tt))) {
+            for (lua_Integer i = 0; i < n; i++) {
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+                if ((i & TICK_MASK) == 0) gz_check_deadline(L);
+            }
+        } else {
+            for (lua_Integer i = n - 1; i >= 0; i--) {
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+                if ((i & TICK_MASK) == 0) gz_check_deadline(L);
+            }
+        }
+    }
+    lua_pushvalue(L, tt);
+    return 1;
+}
+
+void gz_open_patterns(lua_State *L); /* match.c */
+
+/* Puts the bounded functions into the state's string and table libraries
+ * (so into the string metatable's __index as well). */
+void gz_open_bounded(lua_State *L) {
+    lua_getglobal(L, LUA_STRLIBNAME);
+    gz_open_patterns(L);
+    lua_pushcfunction(L, gz_rep);
+    lua_setfield(L, -2, "rep");
+    lua_pop(L, 1);
+    lua_getglobal(L, LUA_TABLIBNAME);
+    lua_pushcfunction(L, gz_move);
+    lua_setfield(L, -2, "move");
+    lua_pop(L, 1);
+}
