@@ -27,9 +27,12 @@ let package = Package(
                 "CLua", "CGizmoLua",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Resources/gizmo.lua"), .embedInCode("Resources/plot.lua"),
-                        .embedInCode("Resources/inputs.lua"), .embedInCode("Resources/bridge.lua"),
-                        .embedInCode("Resources/proxies.lua"), .embedInCode("Resources/extras.lua")]
+            resources: [.embedInCode("Resources/runtime.lua"), .embedInCode("Resources/sandbox.lua"),
+                        .embedInCode("Resources/scheduler.lua"), .embedInCode("Resources/page.lua"),
+                        .embedInCode("Resources/components.lua"), .embedInCode("Resources/gizmo.lua"),
+                        .embedInCode("Resources/plot.lua"), .embedInCode("Resources/inputs.lua"),
+                        .embedInCode("Resources/bridge.lua"), .embedInCode("Resources/proxies.lua"),
+                        .embedInCode("Resources/extras.lua")]
         ),
         .target(
             name: "GizmoServer",

@@ -1,15 +1,20 @@
-/// The `gizmo` library and session runtime (Resources/gizmo.lua), and the
-/// parts loaded on first use (Resources/plot.lua, inputs.lua, bridge.lua,
-/// proxies.lua, extras.lua),
-/// compiled once per process;
-/// each session loads bytecode instead of parsing.
+/// The session runtime (Resources/runtime.lua, the entry chunk) and the
+/// chunks it loads by name: its own parts (sandbox, scheduler, page,
+/// components, gizmo) and the library's parts loaded on first use (plot,
+/// inputs, bridge, proxies, extras). All are compiled once per process; each
+/// session loads bytecode instead of parsing.
 enum GizmoLibrary {
-    static let chunkName = "@gizmo.lua"
+    static let chunkName = "@gizmo/runtime.lua"
 
-    static let bytecode: [UInt8] = compile(PackageResources.gizmo_lua, chunkName: chunkName)
+    static let bytecode: [UInt8] = compile(PackageResources.runtime_lua, chunkName: chunkName)
 
-    /// Parts by name, for the runtime's `host.library(name)`.
+    /// Chunks by name, for the runtime's `host.library(name)`.
     static let parts: [String: [UInt8]] = [
+        "sandbox": compile(PackageResources.sandbox_lua, chunkName: "@gizmo/sandbox.lua"),
+        "scheduler": compile(PackageResources.scheduler_lua, chunkName: "@gizmo/scheduler.lua"),
+        "page": compile(PackageResources.page_lua, chunkName: "@gizmo/page.lua"),
+        "components": compile(PackageResources.components_lua, chunkName: "@gizmo/components.lua"),
+        "gizmo": compile(PackageResources.gizmo_lua, chunkName: "@gizmo/gizmo.lua"),
         "plot": compile(PackageResources.plot_lua, chunkName: "@gizmo/plot.lua"),
         "inputs": compile(PackageResources.inputs_lua, chunkName: "@gizmo/inputs.lua"),
         "bridge": compile(PackageResources.bridge_lua, chunkName: "@gizmo/bridge.lua"),

@@ -9,12 +9,21 @@ import Logging
 /// CPU deadline and hands the frame the turn produced to `output`, in turn
 /// order.
 public actor GizmoVM {
-    public enum Output: Sendable {
-        /// A protocol frame for the page.
+    public enum Output: Sendable, Equatable {
+        /// A turn's frame (a JSON array of commands) for every page that has joined.
         case frame(String)
-        /// The session cannot go on (its memory budget is spent); the reason.
+        /// A full render for the page on `connection`, which joins the
+        /// session; `acked` numbers the last of its messages that ran.
+        case join(connection: Int, acked: Int, frame: String)
+        /// The session cannot go on (its memory budget is spent, its code
+        /// would not stop); the reason.
         case ended(String)
     }
+
+    /// Replays to the page on `connection` the frames after frame `n` and
+    /// joins it; false when they are no longer kept (the page then gets a
+    /// full render). `acked` as for ``Output/join(connection:acked:frame:)``.
+    public typealias Resume = @Sendable (_ connection: Int, _ n: Int, _ acked: Int) -> Bool
 
     public struct BootResult: Sendable, Equatable {
         /// The main chunk's error, when it failed before showing anything useful.
@@ -39,6 +48,9 @@ public actor GizmoVM {
     private let limits: SessionLimits
     private let logger: Logger
     private let output: @Sendable (Output) -> Void
+    private let resume: Resume
+    /// Which run of the session's script this is (0, then one more per hot reload).
+    public nonisolated let generation: Int
     /// What the script serves beside its page (images, js_file, add_content).
     public nonisolated let resources = SessionResources()
     private nonisolated var dataFolder: DataFolder { DataFolder(script: script) }
@@ -46,6 +58,9 @@ public actor GizmoVM {
     private var turnFunction: Int32 = 0
     private var timers: [Int: Task<Void, Never>] = [:]
     private var lastTimer = 0
+    /// When this session's code was last stopped by the CPU limit.
+    private var cpuStops: [ContinuousClock.Instant] = []
+    private var closing = false
 
     /// The files this session's code came from or serves (the script, the
     /// modules it required, its js_file / css_file / add_content / Image
@@ -58,11 +73,15 @@ public actor GizmoVM {
     /// - Parameter executor: the queue to run on; a session's runs share
     ///   one with its page's reader. Without one the VM makes its own.
     public init(script: Script, limits: SessionLimits = .init(), logger: Logger,
-                executor: QueueExecutor? = nil, output: @escaping @Sendable (Output) -> Void) {
+                executor: QueueExecutor? = nil, generation: Int = 0,
+                resume: @escaping Resume = { _, _, _ in false },
+                output: @escaping @Sendable (Output) -> Void) {
         self.script = script
         self.limits = limits
         self.logger = logger
         self.output = output
+        self.resume = resume
+        self.generation = generation
         self.executor = executor ?? QueueExecutor(label: "gizmo.vm")
         if let file = script.file { dependencies.withLock { _ = $0.insert(file.path) } }
     }
@@ -72,9 +91,9 @@ public actor GizmoVM {
     /// Creates the Lua state, loads the library and runs the script's main
     /// chunk until it finishes or first waits.
     /// - Throws: ``ScriptError`` when the script does not compile.
-    /// - Parameter session: the JSON of `gz.session` kept from the session's
-    ///   previous run (a hot reload).
-    public func boot(session: String? = nil) throws(ScriptError) -> BootResult {
+    /// - Parameter kept: what the session's previous run kept (``keep()``,
+    ///   a hot reload): `gz.session` and what it knew of the pages.
+    public func boot(kept: String? = nil) throws(ScriptError) -> BootResult {
         let lua: LuaState
         do {
             lua = try LuaState(memoryLimit: 0)
@@ -85,9 +104,11 @@ public actor GizmoVM {
             lua.setField("get_timeout")
             lua.push(limits.maxMessageBytes)
             lua.setField("max_message")
-            if let session {
-                lua.push(session)
-                lua.setField("session")
+            lua.push(generation)
+            lua.setField("generation")
+            if let kept {
+                lua.push(kept)
+                lua.setField("kept")
             }
             try lua.call(arguments: 2, results: 2, cpuSeconds: 0)
         } catch {
@@ -110,9 +131,19 @@ public actor GizmoVM {
         return BootResult(error: failure, shownBy: shownBy)
     }
 
-    /// One text message from the page.
-    public func receive(_ text: String) {
-        turn("frame") { $0.push(text); return 1 }
+    /// One text message from the page on `connection`.
+    public func receive(_ text: String, from connection: Int = 0) {
+        turn("frame") { $0.push(text); $0.push(connection); return 2 }
+    }
+
+    /// The page on `connection` has gone.
+    public func leave(_ connection: Int) {
+        turn("leave") { $0.push(connection); return 1 }
+    }
+
+    /// After a hot reload: every page that has joined gets this run's tree.
+    public func rerender() {
+        turn("rerender")
     }
 
     /// A timer of this session has come due.
@@ -125,7 +156,8 @@ public actor GizmoVM {
     public func close() {
         for task in timers.values { task.cancel() }
         timers = [:]
-        guard let lua else { return }
+        guard let lua, !closing else { return }
+        closing = true
         turn("shutdown")
         lua.unref(turnFunction)
         referencesLeftAtClose = lua.liveReferences
@@ -137,16 +169,17 @@ public actor GizmoVM {
 
     public var isClosed: Bool { lua == nil }
 
-    /// The JSON of `gz.session`, to carry into the next run of the script;
-    /// nil (with a log line) when it holds what JSON cannot.
-    public func keptSession() -> String? {
+    /// What the next run of the script keeps (JSON: `gz.session`, and which
+    /// messages of each page ran); nil (with a log line) when it cannot be
+    /// encoded. `gz.session` holding what JSON cannot is left out, with a log line.
+    public func keep() -> String? {
         guard let lua else { return nil }
         lua.push(ref: turnFunction)
         lua.push("keep")
         do {
             try lua.call(arguments: 1, results: 2, cpuSeconds: limits.cpuSeconds)
         } catch {
-            logger.warning("gz.session could not be kept: \(error.message)")
+            logger.warning("the session's state could not be kept: \(error.message)")
             return nil
         }
         defer { lua.pop(2) }
@@ -180,7 +213,13 @@ public actor GizmoVM {
         do {
             try lua.call(arguments: 1 + count, results: 3, cpuSeconds: limits.cpuSeconds)
         } catch {
-            // The runtime's own code failed; only a spent memory budget does that.
+            if lua.runtimeStopped {
+                // The runtime ran script code that would not stop (a metamethod
+                // or a function the script redefined): its state is not to be trusted.
+                end(because: Self.firstLine(of: error.message) + "; the session was ended, reload the page to start again")
+                return (nil, nil)
+            }
+            // The runtime's own code failed; a spent memory budget does that.
             logger.error("the gizmo runtime failed in a \(kind) turn: \(error.message)")
             if error.outOfMemory || lua.memoryExceeded {
                 end(because: memoryMessage)
@@ -199,9 +238,32 @@ public actor GizmoVM {
         // turn would fail too, so the session ends instead.
         if lua.memoryExceeded {
             lua.collectGarbage()
-            if lua.memoryUsed > limits.memoryBytes / 4 * 3 { end(because: memoryMessage) }
+            if lua.memoryUsed + lua.memoryExternal > limits.memoryBytes / 4 * 3 { end(because: memoryMessage) }
         }
+        if lua.cpuExceeded { countCPUStop() }
         return (failure, shownBy)
+    }
+
+    /// A session whose code the CPU limit stops again and again is spinning on
+    /// purpose or by mistake: the third stop within a minute ends it.
+    private func countCPUStop() {
+        let now = ContinuousClock.now
+        cpuStops = cpuStops.filter { now - $0 < Self.cpuStopWindow } + [now]
+        if cpuStops.count >= Self.cpuStopsToEnd {
+            end(because: "this session's code ran past its CPU limit of \(Self.seconds(limits.cpuSeconds)) s "
+                + "\(Self.cpuStopsToEnd) times within a minute, so the session was ended; reload the page to start again")
+        }
+    }
+
+    static let cpuStopsToEnd = 3
+    static let cpuStopWindow: Duration = .seconds(60)
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    private static func firstLine(of message: String) -> String {
+        String(message.prefix { $0 != "\n" })
     }
 
     private var memoryMessage: String {
@@ -209,6 +271,7 @@ public actor GizmoVM {
     }
 
     private func end(because reason: String) {
+        guard lua != nil, !closing else { return }
         logger.error("session ended: \(reason)")
         output(.frame(Self.frame(error: reason, close: true)))
         close()
@@ -228,10 +291,9 @@ public actor GizmoVM {
         lua.pushNativeTable()
         let functions: [(String, LuaState.Function)] = [
             ("timer", { [unowned self] call in
-                guard let seconds = call.number(at: 1), seconds >= 0, seconds.isFinite else {
-                    return call.badArgument(1, "timer", "number of seconds")
-                }
-                call.push(self.schedule(after: seconds))
+                guard let seconds = self.duration(call, "timer") else { return .raising(Self.durationMessage("timer")) }
+                guard let id = self.schedule(after: seconds) else { return call.failure(self.tooManyTimers) }
+                call.push(id)
                 return .returning(1)
             }),
             ("cancel", { [unowned self] call in
@@ -239,21 +301,34 @@ public actor GizmoVM {
                 return .returning(0)
             }),
             ("sleep", { [unowned self] call in
-                guard let seconds = call.number(at: 1), seconds >= 0, seconds.isFinite else {
-                    return call.badArgument(1, "gz.sleep", "number of seconds")
+                guard let seconds = self.duration(call, "gz.sleep") else {
+                    return .raising(Self.durationMessage("gz.sleep"))
                 }
                 guard call.isYieldable else {
                     return .raising("gz.sleep can only wait in a handler, a timer or the script's main code")
                 }
+                guard let id = self.schedule(after: seconds) else { return call.failure(self.tooManyTimers) }
                 call.push("gizmo.wait\0")
                 call.push("sleep")
-                call.push(self.schedule(after: seconds))
+                call.push(id)
                 return .yielding(3)
             }),
             ("log", { [unowned self] call in
                 let level = Logger.Level(rawValue: call.string(at: 1) ?? "info") ?? .info
-                self.logger.log(level: level, "\(call.string(at: 2) ?? "")")
+                self.logger.log(level: level, "\(Self.bounded(call.string(at: 2) ?? ""))")
                 return .returning(0)
+            }),
+            ("join", { [unowned self] call in
+                guard let connection = call.integer(at: 1), let acked = call.integer(at: 2),
+                      let frame = call.string(at: 3) else { return call.badArgument(1, "join", "connection") }
+                self.output(.join(connection: connection, acked: acked, frame: frame))
+                return .returning(0)
+            }),
+            ("resume", { [unowned self] call in
+                guard let connection = call.integer(at: 1), let n = call.integer(at: 2),
+                      let acked = call.integer(at: 3) else { return call.badArgument(1, "resume", "connection") }
+                call.push(self.resume(connection, n, acked))
+                return .returning(1)
             }),
             ("library", { call in
                 guard let name = call.string(at: 1), let bytecode = GizmoLibrary.parts[name] else {
@@ -268,12 +343,7 @@ public actor GizmoVM {
                 self.addFile(call)
             }),
             ("add_bytes", { [unowned self] call in
-                guard let bytes = call.bytes(at: 1), let mime = call.string(at: 2), let name = call.string(at: 3) else {
-                    return call.badArgument(1, "add_bytes", "string")
-                }
-                self.resources.register(name, .init(content: .bytes(bytes), mime: mime))
-                call.push(name)
-                return .returning(1)
+                self.addBytes(call)
             }),
             ("data_path", { [unowned self] call in
                 self.dataFolder.path(call)
@@ -324,6 +394,8 @@ public actor GizmoVM {
         guard SessionResources.isValidName(name) else {
             return refuse("'\(name)' cannot be served: use a relative name of letters, digits, '-', '_' and '.'")
         }
+        guard resources.hasRoom(for: name) else { return call.failure(tooManyNames(caller)) }
+        _ = call.charge(-resources.byteCount(of: name))
         let mime = call.string(at: 2) ?? SessionResources.mime(for: file.path)
         resources.register(name, .init(content: .file(file), mime: mime))
         dependencies.withLock { _ = $0.insert(file.path) }
@@ -331,7 +403,71 @@ public actor GizmoVM {
         return .returning(1)
     }
 
-    private func schedule(after seconds: Double) -> Int {
+    /// Bytes a session may serve are charged to its memory budget: the
+    /// server holds them for as long as the session lives.
+    private nonisolated func addBytes(_ call: LuaCall) -> LuaCall.Outcome {
+        guard let bytes = call.bytes(at: 1), let mime = call.string(at: 2), let name = call.string(at: 3) else {
+            return call.badArgument(1, "add_bytes", "string")
+        }
+        let caller = call.string(at: 4) ?? "gz.Image"
+        guard resources.hasRoom(for: name) else { return call.failure(tooManyNames(caller)) }
+        let previous = resources.byteCount(of: name)
+        guard call.charge(bytes.count - previous) else {
+            return call.failure("\(caller): \(bytes.count) bytes would take this session past its memory budget of "
+                + "\(limits.memoryBytes >> 20) MiB (served bytes count with the script's own memory)")
+        }
+        resources.register(name, .init(content: .bytes(bytes), mime: mime))
+        call.push(name)
+        return .returning(1)
+    }
+
+    private nonisolated func tooManyNames(_ caller: String) -> String {
+        "\(caller): this session already serves \(SessionResources.maxNames) names, the most it may; "
+            + "serve new content under a name it used before"
+    }
+
+    /// A duration for the clock: 0 to a year (Swift's Duration traps far past
+    /// it; the library checks first, with the script's line).
+    private nonisolated func duration(_ call: LuaCall, _ name: String) -> Double? {
+        guard let seconds = call.number(at: 1), seconds >= 0, seconds <= Self.maxSeconds else { return nil }
+        return seconds
+    }
+
+    static let maxSeconds = 31_536_000.0
+    static let maxTimers = 1000
+
+    private static func durationMessage(_ name: String) -> String {
+        "\(name): argument #1 must be a number of seconds from 0 to \(Int(maxSeconds)) (a year)"
+    }
+
+    private var tooManyTimers: String {
+        "too many timers: this session already has \(Self.maxTimers) live timers (gz.after, gz.every, gz.sleep, "
+            + "gz.get), the most it may hold; cancel some first"
+    }
+
+    /// A line for the log: control characters but newlines and tabs shown
+    /// escaped, and at most 16 KiB.
+    static func bounded(_ text: String) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= 16_384 {
+                out += "... (cut at 16 KiB)"
+                break
+            }
+            if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" || scalar.value == 0x7f {
+                out += String(format: "\\x%02x", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return out
+    }
+
+    /// Starts a timer; nil when the session holds as many as it may.
+    private func schedule(after seconds: Double) -> Int? {
+        guard timers.count < Self.maxTimers else { return nil }
         lastTimer += 1
         let id = lastTimer
         timers[id] = Task { [weak self] in

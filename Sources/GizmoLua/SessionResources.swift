@@ -39,6 +39,22 @@ public final class SessionResources: Sendable {
         table.withLock { $0[name] = resource }
     }
 
+    /// The most names one session may serve.
+    public static let maxNames = 1000
+
+    /// Whether `name` may be registered: it is already, or there is room.
+    func hasRoom(for name: String) -> Bool {
+        table.withLock { $0[name] != nil || $0.count < Self.maxNames }
+    }
+
+    /// The bytes held under `name` (0 for a file or nothing).
+    func byteCount(of name: String) -> Int {
+        table.withLock { table in
+            if case .bytes(let bytes)? = table[name]?.content { return bytes.count }
+            return 0
+        }
+    }
+
     /// Names are relative paths of plain segments: no `..`, no `/` at either end,
     /// and not the child page itself.
     static func isValidName(_ name: String) -> Bool {

@@ -27,7 +27,7 @@ struct PageConnection {
                     for try await message in inbound.messages(maxSize: GizmoApplication.maxFrameBytes) {
                         switch message {
                         case .text(let text):
-                            await session.receive(text)
+                            await session.receive(text, from: connection)
                         case .binary(let bytes):
                             logger.warning("a binary message of \(bytes.readableBytes) bytes from the page was dropped")
                             sink.send(GizmoVM.frame(error: "the page sent a binary message (\(bytes.readableBytes) bytes); the gizmo protocol uses text only, so it was dropped"))
@@ -37,7 +37,7 @@ struct PageConnection {
             } catch {
                 logger.info("page connection closed: \(error)")
             }
-            session.disconnect(connection)
+            await session.disconnect(connection)
             finish.finish()
             try await group.waitForAll()
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// Where a page connection's frames go: straight into its channel, from
 /// whichever thread made them (mostly the session's VM queue).
@@ -11,9 +12,14 @@ import NIOWebSocket
 /// event loop as it is made, under the outbox's lock. Hummingbird's own
 /// frames (pong, close) still go through its async writer; the closing
 /// handshake starts only after ``finish()``, so after the last frame.
-struct PageSink: Sendable {
+///
+/// The sink counts the bytes handed to the channel and not yet written to
+/// the socket: a page that does not read lets them grow, and the outbox
+/// closes it (``abort()``) before they cost the server more than a session may.
+final class PageSink: Sendable {
     private let channel: any Channel
     private let finished: AsyncStream<Void>.Continuation
+    private let unsentBytes = Atomic<Int>(0)
 
     /// - Parameter finished: finished by ``finish()``, when the connection
     ///   should close its WebSocket.
@@ -25,11 +31,25 @@ struct PageSink: Sendable {
     /// Sends one text frame (a JSON array of commands).
     func send(_ frame: String) {
         let data = channel.allocator.buffer(string: frame)
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: data), promise: nil)
+        let size = data.readableBytes
+        unsentBytes.add(size, ordering: .relaxed)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { [self] _ in unsentBytes.subtract(size, ordering: .relaxed) }
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: data), promise: written)
     }
+
+    /// Bytes sent here that the socket has not taken yet.
+    var unsent: Int { unsentBytes.load(ordering: .relaxed) }
 
     /// No more frames: the connection closes its WebSocket.
     func finish() {
         finished.finish()
+    }
+
+    /// The page does not read: drop the connection at once (a close frame
+    /// would wait behind what it has not read).
+    func abort() {
+        finished.finish()
+        channel.close(promise: nil)
     }
 }

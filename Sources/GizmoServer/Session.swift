@@ -31,7 +31,7 @@ public final class Session: Sendable {
         var logger = logger
         logger[metadataKey: "session"] = "\(id)"
         self.logger = logger
-        let outbox = Outbox()
+        let outbox = Outbox(logger: logger)
         self.outbox = outbox
         self.limits = limits
         self.current = Mutex(Current(
@@ -57,7 +57,9 @@ public final class Session: Sendable {
 
     private static func makeVM(_ script: Script, generation: Int, limits: SessionLimits, logger: Logger,
                                executor: QueueExecutor, outbox: Outbox) -> GizmoVM {
-        GizmoVM(script: script, limits: limits, logger: logger, executor: executor) { outbox.deliver($0, from: generation) }
+        GizmoVM(script: script, limits: limits, logger: logger, executor: executor, generation: generation,
+                resume: { outbox.resume($0, from: $1, acked: $2, generation: generation) },
+                output: { outbox.deliver($0, from: generation) })
     }
 
     /// Runs the script's main chunk. Throws when the script does not compile.
@@ -69,30 +71,40 @@ public final class Session: Sendable {
 
     // MARK: The page's connection
 
-    /// A page connected; frames go to `sink` until it is detached.
+    /// A page connected; frames go to `sink` once it has said hello, until it
+    /// is detached.
     func connect(_ sink: PageSink) -> Int {
         let connection = connections.add(1, ordering: .relaxed).newValue
-        let action = lifecycle.withLock { $0.pageConnected(connection) }
-        if action == .end {
+        if lifecycle.withLock({ $0.isEnded }) {
             sink.send(Self.closedFrame)
             sink.finish()
             return connection
         }
-        outbox.attach(connection, sink)
+        guard outbox.attach(connection, sink) else {
+            sink.send(Self.tooManyPagesFrame)
+            sink.finish()
+            return connection
+        }
+        let action = lifecycle.withLock { $0.pageConnected(connection) }
+        if action == .end { // the session ended meanwhile
+            outbox.detach(connection)
+            sink.send(Self.closedFrame)
+            return connection
+        }
         cancelTimer() // a page is here: no first-page or grace timer runs
-        perform(action)
         logger.debug("page connected (#\(connection))")
         return connection
     }
 
-    /// One text message from the page.
-    func receive(_ text: String) async {
-        await vm.receive(text)
+    /// One text message from the page on `connection`.
+    func receive(_ text: String, from connection: Int) async {
+        await vm.receive(text, from: connection)
     }
 
-    func disconnect(_ connection: Int) {
+    func disconnect(_ connection: Int) async {
         outbox.detach(connection)
         perform(lifecycle.withLock { $0.pageDisconnected(connection) })
+        await vm.leave(connection)
     }
 
     /// Ends the session now: closes the page and the Lua state.
@@ -112,8 +124,6 @@ public final class Session: Sendable {
         switch action {
         case .none:
             break
-        case .replace:
-            break // the outbox already finished the replaced connection
         case .startTimer(let token, let seconds):
             // One timer at a time: a new one makes the old one's token stale
             // anyway, and a cancelled sleep frees its task at once instead of
@@ -188,11 +198,11 @@ public final class Session: Sendable {
                                message: "\(script.displayPath): \(error.message.hasSuffix("no such file") ? "no such file" : error.message); this page keeps the last version and updates when the file is back.")
         }
         fresh.displayPath = script.displayPath
-        let kept = await old.keptSession()
+        let kept = await old.keep()
         let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, executor: executor, outbox: outbox)
         let boot: GizmoVM.BootResult
         do {
-            boot = try await next.boot(session: kept)
+            boot = try await next.boot(kept: kept)
         } catch {
             return showOverlay(title: "The script does not compile", message: error.message)
         }
@@ -207,12 +217,11 @@ public final class Session: Sendable {
             await next.close() // the session ended while the new run started
             return
         }
-        if outbox.hasPage {
-            await next.receive(#"{"t":"hello","v":1}"#)
-            let names = next.resources.names(servingAnyOf: changed)
-            if !names.isEmpty {
-                outbox.send(#"[{"op":"refresh","names":\#(JSONText.array(names))}]"#)
-            }
+        // Every page gets the new run's tree; a page away now replays it when it resumes.
+        await next.rerender()
+        let names = next.resources.names(servingAnyOf: changed)
+        if !names.isEmpty {
+            outbox.send(#"[{"op":"refresh","names":\#(JSONText.array(names))}]"#)
         }
         let elapsed = ContinuousClock.now - started
         logger.info("reloaded \(fresh.displayPath) in \(Self.milliseconds(elapsed)) ms")
@@ -229,4 +238,5 @@ public final class Session: Sendable {
     }
 
     static let closedFrame = #"[{"op":"close","msg":"this gizmo session has ended; start it again to get a new one"}]"#
+    static let tooManyPagesFrame = #"[{"op":"close","msg":"this gizmo session already has \#(Outbox.maxPages) pages open, the most it may; close one and reload this page"}]"#
 }

@@ -1,13 +1,14 @@
 /// The life of one session, as a plain state machine: the ``Session`` performs
 /// the actions it returns, and tests drive it without sockets or clocks.
 ///
-/// A session waits for its page, lives while a page is connected, and when the
-/// page goes away waits a grace period (a reload comes back within it) before
-/// it ends.
+/// A session waits for its first page, lives while one or more pages are
+/// connected (a laptop and a phone may show the same session), and when the
+/// last page goes away waits a grace period (a reload comes back within it)
+/// before it ends.
 struct SessionLifecycle: Sendable {
     enum State: Equatable, Sendable {
         case awaitingPage(timer: Int?)
-        case live(connection: Int)
+        case live(connections: Set<Int>)
         case gone(timer: Int)
         case ended
     }
@@ -16,8 +17,6 @@ struct SessionLifecycle: Sendable {
         case none
         /// Start a timer; when it fires, call ``timerFired(_:)`` with its token.
         case startTimer(token: Int, seconds: Double)
-        /// Replace the page's connection: tell the old one it was replaced.
-        case replace(connection: Int)
         /// End the session.
         case end
     }
@@ -49,17 +48,22 @@ struct SessionLifecycle: Sendable {
         switch state {
         case .ended:
             return .end
-        case .live(let old):
-            state = .live(connection: connection)
-            return .replace(connection: old)
+        case .live(var connections):
+            connections.insert(connection)
+            state = .live(connections: connections)
+            return .none
         case .awaitingPage, .gone:
-            state = .live(connection: connection)
+            state = .live(connections: [connection])
             return .none
         }
     }
 
     mutating func pageDisconnected(_ connection: Int) -> Action {
-        guard case .live(let current) = state, current == connection else { return .none }
+        guard case .live(var connections) = state, connections.remove(connection) != nil else { return .none }
+        guard connections.isEmpty else {
+            state = .live(connections: connections)
+            return .none
+        }
         let token = newToken()
         state = .gone(timer: token)
         return .startTimer(token: token, seconds: grace)

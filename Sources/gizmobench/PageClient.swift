@@ -88,7 +88,9 @@ enum PageClient {
             }
             return nil
         }
-        guard let node = commands?.first?["node"] as? [String: Any], let callback = search(node) else {
+        // The render follows the frame's header (`welcome`).
+        let render = commands?.first { $0["op"] as? String == "render" }
+        guard let node = render?["node"] as? [String: Any], let callback = search(node) else {
             throw BenchError("no click callback in the render frame")
         }
         return callback

@@ -39,11 +39,16 @@ final class VMHarness: Sendable {
     /// Every command sent since the last call, in order.
     func take() -> [Command] {
         let taken = log.outputs.withLock { list -> [GizmoVM.Output] in
-            defer { list.removeAll { if case .frame = $0 { return true } else { return false } } }
+            defer { list.removeAll { if case .ended = $0 { return false } else { return true } } }
             return list
         }
         var commands: [Command] = []
-        for case .frame(let text) in taken {
+        for output in taken {
+            let text: String
+            switch output {
+            case .frame(let frame), .join(_, _, let frame): text = frame
+            case .ended: continue
+            }
             let array = try! JSONSerialization.jsonObject(with: Data(text.utf8)) as! [[String: Any]]
             commands += array.map(Command.init)
         }
@@ -65,7 +70,7 @@ final class VMHarness: Sendable {
     }
 
     @discardableResult
-    func hello() async throws -> [Command] { await send(#"{"t":"hello","v":1}"#) }
+    func hello() async throws -> [Command] { await send(#"{"t":"hello","v":2,"p":"test-page"}"#) }
 
     func click(_ callback: Int) async throws -> [Command] {
         await send(#"{"t":"call","cb":\#(callback),"args":[{"type":"click"}]}"#)
@@ -80,7 +85,7 @@ final class VMHarness: Sendable {
             if condition(seen) { return seen }
             try await Task.sleep(for: .milliseconds(10))
         }
-        Issue.record("timed out waiting for commands; saw \(seen.map(\.fields))")
+        Issue.record("timed out waiting for commands; saw \(seen.map(\.fields)) ended \(ended)")
         return seen
     }
 

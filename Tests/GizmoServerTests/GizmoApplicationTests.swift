@@ -146,11 +146,14 @@ struct GizmoApplicationTests {
         return try #require((button["on"] as? [String: Int])?["click"])
     }
 
+    /// The commands of a frame, without its header (`welcome`, `frame`).
     static func commands(_ message: WebSocketMessage?) throws -> [[String: Any]] {
         guard case .text(let text) = message else {
             Issue.record("expected a text message, got \(String(describing: message))")
             return []
         }
-        return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
+        let commands = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
+        guard let op = commands.first?["op"] as? String, op == "welcome" || op == "frame" else { return commands }
+        return Array(commands.dropFirst())
     }
 }

@@ -12,7 +12,7 @@ struct SessionLifecycleTests {
         }
         #expect(life.pageConnected(2) == .none)
         #expect(life.timerFired(token) == .none) // the stale timer is ignored
-        #expect(life.state == .live(connection: 2))
+        #expect(life.state == .live(connections: [2]))
     }
 
     @Test func aPageGoneForTheGraceEndsTheSession() {
@@ -24,12 +24,18 @@ struct SessionLifecycleTests {
         #expect(life.pageConnected(2) == .end)
     }
 
-    @Test func aSecondPageReplacesTheFirst() {
+    @Test func twoPagesLiveSideBySideAndTheGraceStartsWhenBothHaveGone() {
         var life = SessionLifecycle(grace: 1, firstPageTimeout: nil)
         _ = life.pageConnected(1)
-        #expect(life.pageConnected(2) == .replace(connection: 1))
-        #expect(life.pageDisconnected(1) == .none) // the replaced page leaving changes nothing
-        #expect(life.state == .live(connection: 2))
+        #expect(life.pageConnected(2) == .none)
+        #expect(life.state == .live(connections: [1, 2]))
+        #expect(life.pageDisconnected(1) == .none) // the other page is still there
+        #expect(life.state == .live(connections: [2]))
+        #expect(life.pageDisconnected(1) == .none) // a page that left already changes nothing
+        guard case .startTimer = life.pageDisconnected(2) else {
+            Issue.record("no grace timer after the last page left")
+            return
+        }
     }
 
     @Test func aSessionNobodyOpensEndsAfterItsTimeout() {

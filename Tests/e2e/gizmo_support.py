@@ -275,7 +275,7 @@ def wait_text(driver, text: str):
 def error_messages(driver) -> list[str]:
     return [
         e.get_attribute("textContent") or ""
-        for e in driver.find_elements(By.CSS_SELECTOR, "#gz-errors .gz-error .gz-error-msg")
+        for e in driver.find_elements(By.CSS_SELECTOR, "#gz-tray .gz-error .gz-tray-msg")
     ]
 
 
@@ -292,7 +292,7 @@ def wait_error(driver, predicate, description: str) -> str:
         return wait(driver).until(found)
     except Exception as error:
         raise AssertionError(
-            f"no error in #gz-errors {description}; messages shown: {error_messages(driver)!r}"
+            f"no error in #gz-tray {description}; messages shown: {error_messages(driver)!r}"
         ) from error
 
 

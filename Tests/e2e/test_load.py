@@ -138,6 +138,13 @@ async def launch(base: str, visit: Visit) -> None:
     visit.child = "/" + location
 
 
+def without_header(frame: list) -> list:
+    """A frame's commands after its header (`welcome` or `frame`, docs/protocol.md)."""
+    if frame and isinstance(frame[0], dict) and frame[0].get("op") in ("welcome", "frame"):
+        return frame[1:]
+    return frame
+
+
 async def click_once(base: str, visit: Visit) -> None:
     """Connect the page's socket, say hello, get the render, click the button,
     get "clicked 1". The socket stays open."""
@@ -148,7 +155,7 @@ async def click_once(base: str, visit: Visit) -> None:
         visit.socket = await asyncio.wait_for(connect(ws_url, proxy=None, open_timeout=None), STEP_TIMEOUT)
         step = "render"
         await visit.socket.send(json.dumps({"t": "hello", "v": 1}))
-        render = json.loads(await asyncio.wait_for(visit.socket.recv(), STEP_TIMEOUT))
+        render = without_header(json.loads(await asyncio.wait_for(visit.socket.recv(), STEP_TIMEOUT)))
         if not render or render[0].get("op") != "render":
             visit.error = f"render: the first frame was {render!r:.200}"
             return
@@ -159,7 +166,7 @@ async def click_once(base: str, visit: Visit) -> None:
         step = "click"
         started = time.perf_counter()
         await visit.socket.send(json.dumps({"t": "call", "cb": callback, "args": [{"type": "click"}]}))
-        update = json.loads(await asyncio.wait_for(visit.socket.recv(), STEP_TIMEOUT))
+        update = without_header(json.loads(await asyncio.wait_for(visit.socket.recv(), STEP_TIMEOUT)))
         visit.click_ms = (time.perf_counter() - started) * 1000
     except Exception as error:
         visit.error = f"{step}: {type(error).__name__}"

@@ -4,16 +4,20 @@
 -- gizmo.lua): most pages use none, and each session would otherwise hold
 -- their code. `install` at the bottom defines them.
 
-local type, tostring, pairs, error, table = type, tostring, pairs, error, table
+local type, tostring, pairs, error = type, tostring, pairs, error
+local sort, concat = table.sort, table.concat
+local format, match, gmatch = string.format, string.match, string.gmatch
 
 ---@param gz gz the module, to define the constructors in
----@param api table gizmo.lua's internals that components are built with
-local function install(gz, api)
+---@param runtime table the runtime's modules (runtime.lua)
+local function install(gz, runtime)
+    local components, host = runtime.components, runtime.host
     ---@class gz.Component
-    local Component = api.Component
-    local check_type, new_component, with_methods, update, to_expr, serve, add_head, as_component, host =
-        api.check_type, api.new_component, api.with_methods, api.update, api.to_expr,
-        api.serve, api.add_head, api.as_component, api.host
+    local Component = components.Component
+    local check_type, new_component, with_methods, update, to_expr, serve, add_head, as_component, Html =
+        components.check_type, components.new_component, components.with_methods, components.update,
+        components.to_expr, components.serve, components.add_head, components.as_component,
+        components.constructors.Html
 
     --- Serves a file of the script's folder beside the child page and returns its
     --- relative URL. A missing file is an error here, not a 404 later.
@@ -58,7 +62,7 @@ local function install(gz, api)
         check_type(args, "table", "js_init", 2, true)
         local bound = {}
         for name, value in pairs(args or {}) do
-            if type(name) ~= "string" or not name:match("^[%a_$][%w_$]*$") then
+            if type(name) ~= "string" or not match(name, "^[%a_$][%w_$]*$") then
                 error("js_init: argument names must be JavaScript identifiers, not " .. tostring(name), 2)
             end
             bound[name] = to_expr(value)
@@ -83,9 +87,9 @@ local function install(gz, api)
         if not self._classes[class] then
             local known = {}
             for name in pairs(self._classes) do known[#known + 1] = name end
-            table.sort(known)
-            error(string.format("put: the template has no element of class '%s' (its classes: %s)",
-                class, #known > 0 and table.concat(known, ", ") or "none"), 2)
+            sort(known)
+            error(format("put: the template has no element of class '%s' (its classes: %s)",
+                class, #known > 0 and concat(known, ", ") or "none"), 2)
         end
         component._slot = class
         return self:add(component)
@@ -97,11 +101,11 @@ local function install(gz, api)
     ---@return gz.Template
     function gz.Template(html, opts)
         check_type(html, "string", "Template", 1)
-        local c = gz.Html(html, opts)
+        local c = Html(html, opts)
         with_methods(c, Template)
         local classes = {}
-        for _, names in html:gmatch("class%s*=%s*([\"'])(.-)%1") do
-            for name in names:gmatch("%S+") do classes[name] = true end
+        for _, names in gmatch(html, "class%s*=%s*([\"'])(.-)%1") do
+            for name in gmatch(names, "%S+") do classes[name] = true end
         end
         c._classes = classes
         return c
@@ -130,7 +134,7 @@ local function install(gz, api)
             url = serve(3, host.add_file(spec.file, spec.mime, name, fname))
         elseif spec.bytes ~= nil then
             check_type(spec.bytes, "string", fname, 1, false, 3)
-            url = serve(3, host.add_bytes(spec.bytes, spec.mime or "application/octet-stream", name))
+            url = serve(3, host.add_bytes(spec.bytes, spec.mime or "application/octet-stream", name, "gz." .. fname))
         else
             error(fname .. ": give file= (a path) or bytes= (a string)", 3)
         end
@@ -162,5 +166,5 @@ local function install(gz, api)
     end
 end
 
--- gizmo.lua's loader calls this chunk, then the function it returns with (gz, api).
+-- gizmo.lua's loader calls this chunk, then the function it returns with (gz, runtime).
 return install

@@ -4,42 +4,40 @@
 -- and the component methods remove_class, resize, attach_children, empty and
 -- focus. `install` at the bottom defines them.
 
-local type, tostring, ipairs, error, setmetatable, table = type, tostring, ipairs, error, setmetatable, table
+local type, tostring, ipairs, error, setmetatable = type, tostring, ipairs, error, setmetatable
+local remove = table.remove
 
 ---@param gz gz the module, to define the functions in
----@param api table gizmo.lua's internals
-local function install(gz, api)
+---@param runtime table the runtime's modules (runtime.lua)
+local function install(gz, runtime)
+    local components, scheduler = runtime.components, runtime.scheduler
     ---@class gz.Component
-    local Component = api.Component
+    local Component = components.Component
     local check_type, new_component, update, emit, as_component, detach, clear_content, own_kids,
-        mounted, node_of, timers, host =
-        api.check_type, api.new_component, api.update, api.emit, api.as_component, api.detach,
-        api.clear_content, api.own_kids, api.mounted, api.node_of, api.timers, api.host
+        mounted, node_of, array =
+        components.check_type, components.new_component, components.update, runtime.page.emit,
+        components.as_component, components.detach, components.clear_content, components.own_kids,
+        components.mounted, components.node_of, components.array
 
     --- What gz.after and gz.every return.
     ---@class gz.Timer
-    local Timer = {}
+    local Timer = runtime.sandbox.protect({})
     Timer.__index = Timer
+    -- A handle's timer, kept where the script cannot reach it.
+    local timer_of = setmetatable({}, { __mode = "k" })
 
     --- Stops the timer; a timer that already ran or was cancelled ignores it.
     function Timer:cancel()
-        if self.id then
-            timers[self.id] = nil
-            host.cancel(self.id)
-            self.id = nil
-            host.unref(self.ref)
-        end
+        local timer = timer_of[self]
+        if timer then scheduler.cancel_timer(timer) end
     end
 
     local function start_timer(seconds, fn, every, name)
-        if type(seconds) ~= "number" or seconds ~= seconds or seconds < 0 then
-            error(name .. ": argument #1 must be a number of seconds", 3)
-        end
+        scheduler.check_seconds(seconds, name, 1, 4)
         if type(fn) ~= "function" then error(name .. ": argument #2 must be a function", 3) end
         if every and seconds < 0.001 then error(name .. ": the interval must be at least 0.001 s", 3) end
-        local handle = setmetatable({ seconds = seconds, every = every, ref = host.ref(fn) }, Timer)
-        handle.id = host.timer(seconds)
-        timers[handle.id] = handle
+        local handle = setmetatable({}, Timer)
+        timer_of[handle] = scheduler.start_timer(seconds, fn, every, 4)
         return handle
     end
 
@@ -47,13 +45,19 @@ local function install(gz, api)
     ---@param seconds number
     ---@param fn fun()
     ---@return gz.Timer handle with :cancel()
-    function gz.after(seconds, fn) return start_timer(seconds, fn, false, "gz.after") end
+    function gz.after(seconds, fn)
+        local handle = start_timer(seconds, fn, false, "gz.after") -- not a tail call: errors count its frame
+        return handle
+    end
 
     --- Calls fn every `seconds` (at least 0.001) until the handle is cancelled.
     ---@param seconds number
     ---@param fn fun()
     ---@return gz.Timer handle with :cancel()
-    function gz.every(seconds, fn) return start_timer(seconds, fn, true, "gz.every") end
+    function gz.every(seconds, fn)
+        local handle = start_timer(seconds, fn, true, "gz.every")
+        return handle
+    end
 
     --- Removes a CSS class.
     ---@generic C: gz.Component
@@ -69,7 +73,7 @@ local function install(gz, api)
         elseif type(cls) == "table" then
             for i, existing in ipairs(cls) do
                 if existing == class then
-                    table.remove(cls, i)
+                    remove(cls, i)
                     update(self, { op = "class", id = self.id, remove = class })
                     break
                 end
@@ -109,7 +113,7 @@ local function install(gz, api)
             own_kids(self)[i] = child
         end
         if mounted(self) then
-            local nodes = setmetatable({}, { __jsonarray = true })
+            local nodes = array()
             for i, child in ipairs(list) do nodes[i] = node_of(child) end
             emit({ op = "kids", id = self.id, nodes = nodes })
         end
@@ -154,5 +158,5 @@ local function install(gz, api)
     ---@field color? string its CSS colour
 end
 
--- gizmo.lua's loader calls this chunk, then the function it returns with (gz, api).
+-- gizmo.lua's loader calls this chunk, then the function it returns with (gz, runtime).
 return install

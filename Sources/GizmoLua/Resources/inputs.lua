@@ -7,10 +7,12 @@ local type, tostring, tonumber, ipairs, pairs, error, rawset =
     type, tostring, tonumber, ipairs, pairs, error, rawset
 
 ---@param gz gz the module, to define the constructors in
----@param api table gizmo.lua's internals that components are built with
-local function install(gz, api)
+---@param runtime table the runtime's modules (runtime.lua)
+local function install(gz, runtime)
+    local components = runtime.components
     local check_type, new_component, with_methods, set_prop, escape_html =
-        api.check_type, api.new_component, api.with_methods, api.set_prop, api.escape_html
+        components.check_type, components.new_component, components.with_methods, components.set_prop,
+        components.escape_html
 
     --- A text field (gz.Input, gz.LabelledInput).
     ---@class gz.Input: gz.Component
@@ -384,5 +386,5 @@ local function install(gz, api)
     end
 end
 
--- gizmo.lua's loader calls this chunk, then the function it returns with (gz, api).
+-- gizmo.lua's loader calls this chunk, then the function it returns with (gz, runtime).
 return install

@@ -7,7 +7,8 @@
 -- turn in which it changed, so a handler that clears, adds three series and
 -- retitles sends one `html` command, not five.
 
-local format, concat = string.format, table.concat
+local format, concat, gsub, match, find, sub = string.format, table.concat, string.gsub, string.match, string.find,
+    string.sub
 local floor, ceil, abs, log, max, min = math.floor, math.ceil, math.abs, math.log, math.max, math.min
 local type, tostring, tonumber, ipairs, select, error, rawget =
     type, tostring, tonumber, ipairs, select, error, rawget
@@ -43,7 +44,7 @@ end
 -- The same for a tick label: digits are 0.56 em in most sans-serif fonts,
 -- "." and "-" about half that; a tighter guess allows more ticks.
 local function number_width(s, size)
-    local narrow = select(2, s:gsub("[.%-]", ""))
+    local narrow = select(2, gsub(s, "[.%-]", ""))
     return ((#s - narrow) * 0.56 + narrow * 0.3) * size
 end
 
@@ -63,10 +64,10 @@ end
 
 -- "2.50e+06" -> "2.5e6", "1.00e-05" -> "1e-5".
 local function tidy_exponent(s)
-    local mantissa, sign, digits = s:match("^(.-)e([+-])(%d+)$")
+    local mantissa, sign, digits = match(s, "^(.-)e([+-])(%d+)$")
     if not mantissa then return s end
-    if mantissa:find(".", 1, true) then
-        mantissa = mantissa:gsub("0+$", ""):gsub("%.$", "")
+    if find(mantissa, ".", 1, true) then
+        mantissa = gsub((gsub(mantissa, "0+$", "")), "%.$", "")
     end
     return mantissa .. "e" .. (sign == "-" and "-" or "") .. tonumber(digits)
 end
@@ -95,7 +96,7 @@ local function tick_labels(i0, i1, m, k)
             end
         else
             label = format(fixed, v)
-            if label:find("^%-[0.]+$") then label = label:sub(2) end -- no "-0.0"
+            if find(label, "^%-[0.]+$") then label = sub(label, 2) end -- no "-0.0"
         end
         n = n + 1
         values[n], labels[n] = v, label
@@ -402,7 +403,7 @@ end
 -- "Plot: argument #1 field 'width' must be a positive number, not -3", raised
 -- `level` frames above the caller (as error() counts).
 local function field_error(fname, n, key, what, value, level)
-    local got = type(value) == "number" and what:find("number", 1, true) and tostring(value) or type(value)
+    local got = type(value) == "number" and find(what, "number", 1, true) and tostring(value) or type(value)
     error(format("%s: argument #%d field '%s' must be %s, not %s", fname, n, key, what, got), level + 1)
 end
 
@@ -417,11 +418,13 @@ end
 
 --- Defines gz.Plot.
 ---@param gz table the gizmo module
----@param api table the runtime's helpers for parts (`local api = {` in gizmo.lua)
+---@param runtime table the runtime's modules (runtime.lua)
 ---@return table internals the pure parts, for tests; the runtime ignores it
-local function install(gz, api)
-    escape = api.escape_html
-    local check_type, at_end_of_turn = api.check_type, api.at_end_of_turn
+local function install(gz, runtime)
+    local components = runtime.components
+    escape = components.escape_html
+    local check_type, at_end_of_turn, is_component, new_component =
+        components.check_type, runtime.scheduler.at_end_of_turn, components.is_component, components.new_component
 
     --- A plot: gz.Plot's component, with these methods besides every
     --- component's. Each returns the plot, so calls chain.
@@ -432,7 +435,7 @@ local function install(gz, api)
     -- or on another component; `level` counts as check_type's does (default
     -- 2: the script, when a method it called calls state_of).
     local function state_of(self, fname, level)
-        local st = api.is_component(self) and rawget(self, "_plot")
+        local st = is_component(self) and rawget(self, "_plot")
         if not st then
             error(format("%s: call it as a method of a plot (plot:%s(...))", fname, fname), (level or 2) + 1)
         end
@@ -594,7 +597,7 @@ local function install(gz, api)
             -- Not `title`: new_component would make it the tooltip.
             component_opts = { css = opts.css, class = opts.class }
         end
-        local plot = api.new_component("div", "gz-plot", component_opts, "Plot")
+        local plot = new_component("div", "gz-plot", component_opts, "Plot")
         local st = {
             width = positive(opts or {}, "width", DEFAULT_WIDTH),
             height = positive(opts or {}, "height", DEFAULT_HEIGHT),
@@ -614,5 +617,5 @@ local function install(gz, api)
     return { nice_ticks = nice_ticks, axis_range = axis_range, svg_of = svg_of, escape = escape }
 end
 
--- gizmo.lua's loader calls this chunk, then the function it returns with (gz, api).
+-- gizmo.lua's loader calls this chunk, then the function it returns with (gz, runtime).
 return install

@@ -7,14 +7,16 @@
 
 local type, tostring, pairs, ipairs, select, rawequal, rawget, setmetatable, error =
     type, tostring, pairs, ipairs, select, rawequal, rawget, setmetatable, error
+local pack = table.pack
 
 ---@param gz gz the module, to define the functions in
----@param api table gizmo.lua's internals
-local function install(gz, api)
-    local json_null, json_encode, function_callback, is_component, is_proxy, pack, to_page, must_wait,
-        co_yield, WAIT, GET_TIMEOUT, host, drop_kept =
-        api.json_null, api.json_encode, api.function_callback, api.is_component, api.is_proxy, api.pack,
-        api.to_page, api.must_wait, api.co_yield, api.WAIT, api.GET_TIMEOUT, api.host, api.drop_kept
+---@param runtime table the runtime's modules (runtime.lua)
+local function install(gz, runtime)
+    local page, components, scheduler = runtime.page, runtime.components, runtime.scheduler
+    local json_null, json_encode = runtime.host.json_null, runtime.host.json_encode
+    local function_callback, to_page, drop_kept, new_ref =
+        page.function_callback, page.to_page, page.drop_kept, page.new_ref
+    local is_component, is_proxy, protect = components.is_component, components.is_proxy, runtime.sandbox.protect
 
     --- A JavaScript expression of the page, built in Lua: indexing a proxy
     --- gives a property (`gz.window.document`), calling one a call
@@ -26,10 +28,8 @@ local function install(gz, api)
     ---@field [string] any a property of the JavaScript value, as a proxy
     ---@overload fun(...: any): gz.Proxy
 
-    local EXPR, PARENT = {}, {} -- private keys
+    local EXPR, PARENT, REF = {}, {}, {} -- private keys
     local Proxy, KeptProxy = {}, {}
-
-    local next_ref = 0
 
     local function proxy(expr, parent)
         return setmetatable({ [EXPR] = expr, [PARENT] = parent }, Proxy)
@@ -51,7 +51,7 @@ local function install(gz, api)
         if kind == "function" then return { fn = function_callback(value) } end
         if kind == "table" then
             if is_proxy(value) then return rawget(value, EXPR) end
-            if is_component(value) then return { el = value.id } end
+            if is_component(value) then return { el = rawget(value, "id") } end
             depth = (depth or 0) + 1
             if depth > 32 then error("gizmo: a table nested more than 32 deep cannot go to the page", 3) end
             if is_sequence(value) then
@@ -106,9 +106,12 @@ local function install(gz, api)
         mt.__index, mt.__call, mt.__newindex, mt.__tostring =
             proxy_index, proxy_call, proxy_newindex, proxy_tostring
         mt.__name = "gizmo proxy"
+        protect(mt)
     end
+    -- The one finalizer in a session: Lua runs it with hooks off, so it only
+    -- reads a raw field and stores a number (drop_kept checks it).
     KeptProxy.__gc = function(p)
-        drop_kept(rawget(p, EXPR).ref)
+        drop_kept(rawget(p, REF))
     end
 
     --- The page's `window`, as a proxy.
@@ -123,9 +126,9 @@ local function install(gz, api)
     ---@param expr gz.Proxy|any an expression built from gz.window, gz.document, c.element, ...
     ---@return gz.Proxy result
     function gz.send(expr)
-        next_ref = next_ref + 1
-        to_page({ op = "exec", expr = to_expr(expr), ref = next_ref })
-        return setmetatable({ [EXPR] = { ref = next_ref } }, KeptProxy)
+        local ref = new_ref()
+        to_page({ op = "exec", expr = to_expr(expr), ref = ref })
+        return setmetatable({ [EXPR] = { ref = ref }, [REF] = ref }, KeptProxy)
     end
 
     --- Runs a proxy expression in the page and waits for its JSON value (a
@@ -136,16 +139,13 @@ local function install(gz, api)
     ---@param opts? {timeout?: number}
     ---@return any value
     function gz.get(expr, opts)
-        must_wait("gz.get")
-        local timeout = opts and opts.timeout or GET_TIMEOUT
+        scheduler.must_wait("gz.get")
+        local timeout = opts and opts.timeout or runtime.page.GET_TIMEOUT
         if type(timeout) ~= "number" or timeout <= 0 then
             error("gz.get: timeout must be a positive number of seconds", 2)
         end
-        next_ref = next_ref + 1
-        local request = next_ref
-        local deferred = to_page({ op = "get", req = request, expr = to_expr(expr) }, timeout)
-        local timer = not deferred and host.timer(timeout) or nil
-        local ok, value = co_yield(WAIT, "get", request, timer)
+        scheduler.check_seconds(timeout, "gz.get", 2)
+        local ok, value = page.get(to_expr(expr), timeout)
         if not ok then error(value, 2) end
         return value
     end
@@ -162,5 +162,5 @@ local function install(gz, api)
     return { proxy = proxy, to_expr = to_expr }
 end
 
--- gizmo.lua's loader calls this chunk, then the function it returns with (gz, api).
+-- gizmo.lua's loader calls this chunk, then the function it returns with (gz, runtime).
 return install

@@ -3,27 +3,39 @@
 (function () {
   "use strict";
 
-  const PROTOCOL_VERSION = 1;
+  const PROTOCOL_VERSION = 2;
   const MAX_MESSAGE_CHARS = 1048576;
   const FIRST_RETRY_MS = 250;
   const LAST_RETRY_MS = 5000;
   const MAX_DEPTH = 4;
-  const MAX_ERROR_PANELS = 5;
+  const MAX_TRAY_ENTRIES = 20;
+  // What a person does while the socket is down waits for it, up to these.
+  const MAX_WAITING_MESSAGES = 1000;
+  const MAX_WAITING_CHARS = 4 * 1048576;
 
   const root = document.getElementById("gz-root");
   const statusBadge = document.getElementById("gz-status");
-  const errorArea = document.getElementById("gz-errors");
+  const tray = document.getElementById("gz-tray");
 
   const components = new Map(); // component id -> element
   const refs = new Map(); // ref id -> value kept by `exec`
   const listeners = new Map(); // "id event" -> {el, event, handler}
   const functions = new Map(); // callback id -> function made by {"fn": N}
 
+  // This page among the session's pages (a tab, a phone), for this load of it.
+  const pageId = randomId();
   let socket = null;
   let state = "connecting";
   let closedByServer = false;
-  let awaitingRender = true;
+  let awaitingWelcome = true;
   let retryMs = FIRST_RETRY_MS;
+  let lastFrame = null; // number of the last numbered frame applied (null: none yet)
+  let generation = null; // the render generation of the tree shown
+  // Messages sent and not yet acknowledged, in order: sent again after a
+  // reconnect, so nothing a person did is lost, and run once by the server.
+  const unacked = [];
+  let unackedChars = 0;
+  let lastMessage = 0;
 
   /** A protocol mistake in a command (unknown id, bad field), not a JS exception. */
   class CommandError extends Error {
@@ -40,10 +52,24 @@
     return `${scheme}//${loc.host}${match[1]}/gizmo/ws/${match[2]}`;
   }
 
+  function randomId() {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   function setStatus(newState, text) {
     state = newState;
     statusBadge.dataset.state = newState;
     statusBadge.textContent = text || newState;
+  }
+
+  /** The badge while the socket is down says what waits for it. */
+  function showReconnecting() {
+    const waiting = unacked.length;
+    setStatus("reconnecting", waiting > 0
+      ? `reconnecting; ${waiting} action${waiting === 1 ? "" : "s"} will be sent`
+      : "reconnecting");
   }
 
   function connect() {
@@ -66,10 +92,10 @@
   }
 
   function onOpen() {
-    awaitingRender = true;
-    pending.length = 0; // what was left of the old connection's frames
+    awaitingWelcome = true;
     setStatus("connected");
-    send({ t: "hello", v: PROTOCOL_VERSION });
+    // The last frame applied lets the server replay what this page missed.
+    socket.send(JSON.stringify({ t: "hello", v: PROTOCOL_VERSION, p: pageId, n: lastFrame }));
   }
 
   function onClose(event) {
@@ -80,21 +106,59 @@
   }
 
   function scheduleReconnect() {
-    setStatus("reconnecting");
+    showReconnecting();
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
   }
 
-  /** Send one message; false when it is refused for its size (shown as an error panel). */
+  /** Something is wrong with the stream of frames: start again from a hello. */
+  function reconnectNow() {
+    if (!socket) return;
+    const old = socket;
+    socket = null;
+    old.close(4000, "resync");
+    retryMs = FIRST_RETRY_MS;
+    scheduleReconnect();
+  }
+
+  /** Send one message; false when it is refused for its size (shown in the tray). */
   function send(message) {
+    message.p = pageId;
+    message.m = ++lastMessage;
     const text = JSON.stringify(message);
     if (text.length > MAX_MESSAGE_CHARS) {
+      lastMessage--;
       showError(`Not sent: a "${message.t}" message of ${text.length} characters is over the 1 MiB limit.`);
       return false;
     }
-    // While disconnected there is nobody to tell; the next render restores the page.
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+    const live = socket && socket.readyState === WebSocket.OPEN && !awaitingWelcome;
+    if (unacked.length >= MAX_WAITING_MESSAGES || unackedChars + text.length > MAX_WAITING_CHARS) {
+      if (!live) {
+        lastMessage--;
+        showError("Not sent: too much is waiting for the connection to the gizmo to come back. " +
+          "Reload the page once it is back.");
+        return false;
+      }
+      // On a live socket the oldest were sent long ago: stop keeping them.
+      while (unacked.length > 0 && (unacked.length >= MAX_WAITING_MESSAGES ||
+        unackedChars + text.length > MAX_WAITING_CHARS)) unackedChars -= unacked.shift().text.length;
+    }
+    unacked.push({ m: message.m, text });
+    unackedChars += text.length;
+    if (live) socket.send(text);
+    else if (state !== "connected") showReconnecting();
     return true;
+  }
+
+  /** The server has run this page's messages up to `acked`: forget them. */
+  function forget(acked) {
+    while (unacked.length > 0 && unacked[0].m <= acked) unackedChars -= unacked.shift().text.length;
+  }
+
+  /** After a welcome: send again what the old socket may have lost. */
+  function acknowledge(acked) {
+    forget(acked);
+    for (const { text } of unacked) socket.send(text);
   }
 
   function sendError(msg, op) {
@@ -123,19 +187,32 @@
     applyFrame(frame);
   }
 
+  /** A frame's first command may be its header: `welcome` (the answer to
+   * hello), or `frame` with its number. */
   function applyFrame(commands) {
-    if (awaitingRender) {
-      const start = commands.findIndex((c) => c && c.op === "render");
-      if (start < 0) {
-        // Only `close` matters before the render: an ended session sends nothing else.
-        const close = commands.find((c) => c && c.op === "close");
-        if (close) runCommand(close);
-        return;
+    const header = commands[0];
+    const op = header && typeof header === "object" ? header.op : undefined;
+    if (op === "welcome") {
+      awaitingWelcome = false;
+      lastFrame = header.n;
+      retryMs = FIRST_RETRY_MS; // the session took us back: a later drop retries quickly
+      acknowledge(header.acked);
+      commands = commands.slice(1);
+    } else if (op === "frame") {
+      if (awaitingWelcome) return;
+      if (header.n != null) {
+        if (lastFrame !== null && header.n <= lastFrame) return; // replayed, applied already
+        if (lastFrame !== null && header.n !== lastFrame + 1) { reconnectNow(); return; } // a frame went missing
+        lastFrame = header.n;
       }
-      commands = commands.slice(start);
-      awaitingRender = false;
+      commands = commands.slice(1);
+    } else if (awaitingWelcome) {
+      // Only `close` matters before the welcome: an ended session sends nothing else.
+      const close = commands.find((c) => c && c.op === "close");
+      if (close) runCommand(close);
+      return;
     }
-    pending.push(...commands);
+    pending.push(...commands.filter((c) => !(c && c.to != null && c.to !== pageId)));
     pump();
   }
 
@@ -184,10 +261,12 @@
       const x = window.scrollX, y = window.scrollY;
       root.replaceChildren(build(c.node, inits));
       window.scrollTo(x, y);
+      if (c.g != null) generation = c.g;
       runInits(inits);
       removeOverlay(); // the script runs again (after a reload that failed, a fixed one)
-      retryMs = FIRST_RETRY_MS; // the session took us back: a later drop retries quickly
     },
+    notice(c) { showNotice(String(c.msg)); },
+    ack(c) { forget(c.m); },
     overlay(c) { showOverlay(String(c.title || "The script has an error"), String(c.msg || "")); },
     refresh(c) {
       // Files the script serves changed on disk: fetch them again. A changed
@@ -398,7 +477,7 @@
     if (cb == null) return;
     const handler = event === "input" ? latestOnly(cb) : (e) => {
       sendHeldInputs(); // what was typed reaches Lua before the click or key that follows it
-      send({ t: "call", cb, args: [jsonSafe(e)] });
+      send({ t: "call", g: generation, cb, args: [jsonSafe(e)] });
     };
     el.addEventListener(event, handler);
     listeners.set(key, { el, event, handler });
@@ -417,7 +496,7 @@
   }
 
   function sendHeldInputs() {
-    for (const [cb, event] of heldInputs) send({ t: "call", cb, args: [event] });
+    for (const [cb, event] of heldInputs) send({ t: "call", g: generation, cb, args: [event] });
     heldInputs.clear();
   }
 
@@ -486,7 +565,7 @@
   function callbackFunction(cb) {
     if (!functions.has(cb)) {
       functions.set(cb, function (...args) {
-        send({ t: "call", cb, args: args.map((a) => jsonSafe(a)) });
+        send({ t: "call", g: generation, cb, args: args.map((a) => jsonSafe(a)) });
       });
     }
     return functions.get(cb);
@@ -567,7 +646,11 @@
     }
   }
 
-  // ---- error panels ----------------------------------------------------
+  // ---- the tray: errors and notes ---------------------------------------
+  //
+  // Below the gizmo, in the page's flow, so it never covers a button; an
+  // error that comes again (a timer failing every second) counts up instead
+  // of stacking.
 
   function errorText(e) {
     return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -598,22 +681,45 @@
     document.getElementById("gz-overlay")?.remove();
   }
 
-  function showError(message, trace) {
-    const panel = element("div", "gz-error");
-    panel.setAttribute("role", "alert");
-    const close = element("button", "gz-error-close", "×");
+  const trayEntries = new Map(); // kind + message + trace -> entry element
+
+  function addToTray(kind, message, trace) {
+    const key = `${kind}\u0000${message}\u0000${trace || ""}`;
+    const known = trayEntries.get(key);
+    if (known) {
+      const count = Number(known.dataset.count) + 1;
+      known.dataset.count = String(count);
+      known.querySelector(".gz-tray-count").textContent = `×${count}`;
+      tray.append(known); // the latest comes last
+      return;
+    }
+    const entry = element("div", `gz-tray-entry gz-${kind}`);
+    entry.setAttribute("role", kind === "error" ? "alert" : "status");
+    entry.dataset.count = "1";
+    const close = element("button", "gz-tray-close", "×");
     close.type = "button";
     close.setAttribute("aria-label", "Dismiss");
-    close.addEventListener("click", () => panel.remove());
-    panel.append(close, element("div", "gz-error-msg", message));
+    close.addEventListener("click", () => {
+      entry.remove();
+      trayEntries.delete(key);
+    });
+    entry.append(close, element("span", "gz-tray-count"), element("div", "gz-tray-msg", message));
     if (trace) {
-      const details = element("details", "gz-error-trace");
+      const details = element("details", "gz-tray-trace");
       details.append(element("summary", null, "Traceback"), element("pre", null, String(trace)));
-      panel.append(details);
+      entry.append(details);
     }
-    errorArea.append(panel);
-    while (errorArea.children.length > MAX_ERROR_PANELS) errorArea.firstElementChild.remove();
+    trayEntries.set(key, entry);
+    tray.append(entry);
+    while (tray.children.length > MAX_TRAY_ENTRIES) {
+      const oldest = tray.firstElementChild;
+      for (const [k, e] of trayEntries) if (e === oldest) trayEntries.delete(k);
+      oldest.remove();
+    }
   }
+
+  function showError(message, trace) { addToTray("error", message, trace); }
+  function showNotice(message) { addToTray("notice", message); }
 
   // A page kept in the back/forward cache must not hold its session open:
   // it lets go on pagehide and connects again (getting a full render) on pageshow.
@@ -632,7 +738,7 @@
 
   window.addEventListener("pagehide", onPageHide);
   window.addEventListener("pageshow", onPageShow);
-  window.gizmo = Object.freeze({ state: () => state });
+  window.gizmo = Object.freeze({ state: () => state, waiting: () => unacked.length, frame: () => lastFrame });
   setStatus("connecting");
   connect();
 })();
