@@ -450,6 +450,9 @@ function Component:link() return show(self, "link") end
 -- ---------------------------------------------------------------------------
 -- Constructors
 
+-- The core constructors, which gizmo.lua puts into the module (so LuaLS sees
+-- them as fields of the class gz, which gizmo.lua declares too).
+---@class gz
 local gz = {}
 components.constructors = gz
 

@@ -67,7 +67,7 @@ local function step(co, ...)
     local ok, marker, kind, id, timer = co_resume(co, ...)
     if not ok then
         managed[co] = nil
-        report(memory_message(describe(marker)), traceback(co), origin_of[co])
+        report(memory_message(describe(marker)), traceback(co))
         return false
     end
     if co_status(co) == "dead" then
@@ -76,7 +76,7 @@ local function step(co, ...)
     end
     if marker ~= WAIT then
         managed[co] = nil
-        report("a handler called coroutine.yield; use gz.sleep or gz.get to wait", traceback(co), origin_of[co])
+        report("a handler called coroutine.yield; use gz.sleep or gz.get to wait", traceback(co))
         return false
     end
     if kind == "sleep" then
