@@ -35,7 +35,7 @@ local page = { GENERATION = GENERATION, GET_TIMEOUT = GET_TIMEOUT, json_null = j
 
 local queue, queued = {}, 0
 local dropped, ndropped = {}, 0 -- kept page results whose Lua proxies died
-local acked_now = {} -- page id -> its last message run in this turn
+local acked_now = {} -- page id -> its last message run since the last frame went out
 
 function page.emit(command)
     queued = queued + 1
@@ -114,13 +114,13 @@ function page.flush()
         dropped[i] = nil
     end
     ndropped = 0
+    if queued == 0 then return nil end
     -- A frame that goes out anyway tells pages which of their messages ran,
     -- so they can stop keeping them for a reconnect.
     for id, m in next, acked_now do
-        if queued > 0 then emit({ op = "ack", to = id, m = m }) end
+        emit({ op = "ack", to = id, m = m })
         acked_now[id] = nil
     end
-    if queued == 0 then return nil end
     local commands = queue
     queue, queued = {}, 0
     return encode(commands)
