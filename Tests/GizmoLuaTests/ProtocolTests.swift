@@ -163,6 +163,21 @@ struct ProtocolTests {
         #expect(commands.first?.string("msg")?.contains("over the 1000 byte limit") == true)
     }
 
+    /// A page's own text (its JavaScript error) is quoted cut short and with
+    /// control characters shown, to the page that sent it: a page cannot
+    /// flood the log or forge lines in it.
+    @Test func aPagesErrorIsEchoedCutShortAndEscaped() async throws {
+        let harness = try await VMHarness(Self.counter)
+        try await harness.hello()
+        let flood = String(repeating: "z", count: 100_000)
+        let commands = await harness.send(#"{"t":"error","p":"tab","m":1,"msg":"line\nforged\u001b[31m\#(flood)"}"#)
+        let message = try #require(commands.first { $0.op == "error" }?.string("msg"))
+        #expect(message.count < 1200)
+        #expect(message.contains(#"line\x0aforged\x1b[31m"#))
+        #expect(!message.contains("\n") && !message.contains("\u{1b}"))
+        #expect(message.hasSuffix("... (cut)"))
+    }
+
     /// The library is loaded without debug information; its frames are left
     /// out of tracebacks rather than shown as `?:`.
     @Test func tracebacksShowTheScriptsFramesOnly() async throws {
