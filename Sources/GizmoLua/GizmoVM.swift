@@ -134,7 +134,16 @@ public actor GizmoVM {
     /// One text message from the page on `connection`.
     public func receive(_ text: String, from connection: Int = 0) {
         turn("frame") { $0.push(text); $0.push(connection); return 2 }
+        // A large message leaves garbage the size of it (its text, what it
+        // decoded to): collect it now and give the memory back, so a page
+        // sending large messages (or a flood of them) leaves no mark.
+        if text.utf8.count >= Self.largeMessage, let lua {
+            lua.collectGarbage()
+            ProcessMemory.trimSoon()
+        }
     }
+
+    static let largeMessage = 64 << 10
 
     /// The page on `connection` has gone.
     public func leave(_ connection: Int) {

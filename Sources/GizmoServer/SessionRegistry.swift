@@ -41,7 +41,7 @@ public final class SessionRegistry: Sendable {
         ) { [weak self] ended in
             self?.sessions.withLock { _ = $0.removeValue(forKey: ended.id) }
             self?.onSessionEnded(ended)
-            self?.scheduleTrim()
+            ProcessMemory.trimSoon()
         }
         sessions.withLock { $0[session.id] = session }
         do {
@@ -51,20 +51,6 @@ public final class SessionRegistry: Sendable {
         } catch {
             session.discard()
             throw error
-        }
-    }
-
-    private let trimScheduled = Atomic<Bool>(false)
-
-    /// Gives memory freed by ended sessions back to the system, at most once a
-    /// second: glibc keeps freed memory in its arenas (one per thread that
-    /// ran Lua), so without this the process's RSS stays at its peak.
-    private func scheduleTrim() {
-        guard trimScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        Task.detached { [weak self] in
-            try? await Task.sleep(for: .seconds(1))
-            self?.trimScheduled.store(false, ordering: .relaxed)
-            LuaState.trimProcessMemory()
         }
     }
 
