@@ -67,7 +67,7 @@ public struct HostAllowList: Sendable, Equatable {
     public struct Invalid: Error, Equatable {
         public var entry: String
         public var message: String {
-            "--allow-host: “\(entry)” is not a host name (give names such as gizmos.example.org, comma-separated, or * for any)"
+            "--allow-host (or GIZMO_ALLOW_HOST): “\(entry)” is not a host name (give names such as gizmos.example.org, comma-separated, or * for any)"
         }
     }
 

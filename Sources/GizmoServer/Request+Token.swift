@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 extension Request {
@@ -25,15 +24,4 @@ extension Request {
     func cookieValue(named name: String) -> String? {
         cookies[name]?.value
     }
-}
-
-/// A query string without its `token` parameters, the others kept as they
-/// came (order and encoding); nil when nothing is left.
-func queryWithoutToken(_ query: String?) -> String? {
-    guard let query else { return nil }
-    let kept = query.split(separator: "&", omittingEmptySubsequences: true).filter { pair in
-        let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return (String(name).removingPercentEncoding ?? String(name)) != "token"
-    }
-    return kept.isEmpty ? nil : kept.joined(separator: "&")
 }

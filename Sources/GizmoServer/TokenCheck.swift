@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Asks every request for the server's token (``AccessToken``): in the query
@@ -28,7 +29,8 @@ struct TokenCheck<Context: RequestContext>: RouterMiddleware {
         }
         var response: Response
         if !offered.isEmpty, request.method == .get, Self.isPage(request.uri.path) {
-            response = Response(status: .seeOther, headers: [.location: Self.addressWithoutToken(path: request.uri.path, query: request.uri.query), .cacheControl: "no-store"])
+            let location = Self.addressWithoutToken(path: request.uri.path, query: request.uri.query)
+            response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
         } else {
             response = try await next(request, context)
         }
@@ -51,7 +53,18 @@ struct TokenCheck<Context: RequestContext>: RouterMiddleware {
     /// token: relative, so a prefix in front of the server keeps working.
     static func addressWithoutToken(path: String, query: String?) -> String {
         let page = path.hasSuffix("/") ? "./" : String(path.split(separator: "/").last ?? "./")
-        return queryWithoutToken(query).map { "\(page)?\($0)" } ?? page
+        return Self.queryWithoutToken(query).map { "\(page)?\($0)" } ?? page
+    }
+
+    /// A query string without its `token` parameters, the others kept as they
+    /// came (order and encoding); nil when nothing is left.
+    static func queryWithoutToken(_ query: String?) -> String? {
+        guard let query else { return nil }
+        let kept = query.split(separator: "&", omittingEmptySubsequences: true).filter { pair in
+            let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            return (String(name).removingPercentEncoding ?? String(name)) != "token"
+        }
+        return kept.isEmpty ? nil : kept.joined(separator: "&")
     }
 
     static func refusal(offeredWrongToken: Bool) -> Response {

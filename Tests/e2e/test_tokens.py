@@ -15,7 +15,7 @@ import urllib.request
 import websockets
 from selenium.webdriver.common.by import By
 
-from gizmo_support import GIZMOS, click, http_get, launch, port_of, wait, wait_connected, wait_text
+from gizmo_support import GIZMOS, click, http_get, launch, nonempty_lines, port_of, run_to_exit, wait, wait_connected, wait_text
 
 TOKEN = "e2e-token-4f1c9a7d2b8e6f30a5c1d9e7b3f2a8c4"
 NEEDS_TOKEN = "This gizmo server needs its token: open the link gizmolua printed (it ends in ?token=...)."
@@ -152,3 +152,15 @@ def test_beyond_loopback_a_token_is_made_and_required(serve, counters):
     assert status_of(base, {"Cookie": f"gizmolua-token-{match.group(1)}={token}"}) == 200
     assert status_of(f"{base}healthz") == 200
     assert "warning" not in server.stderr
+
+
+def test_a_token_or_a_name_that_cannot_be_used_stops_the_start_with_one_line(counters):
+    bad_token = run_to_exit("serve", str(counters), "--port", "0", env={"GIZMO_TOKEN": "has space"})
+    assert bad_token.returncode == 1
+    assert nonempty_lines(bad_token.stderr) == [
+        "gizmolua: GIZMO_TOKEN may hold only letters, digits and -._~ (at most 256); make one with: openssl rand -hex 32"
+    ], bad_token.stderr
+    bad_name = run_to_exit("run", str(GIZMOS / "click_counter.lua"), "--no-browser", "--allow-host", "ok.example,bad name")
+    assert bad_name.returncode == 1
+    assert len(nonempty_lines(bad_name.stderr)) == 1 and "“bad name” is not a host name" in bad_name.stderr, bad_name.stderr
+    assert "GIZMO_LINK" not in bad_token.stdout + bad_name.stdout
