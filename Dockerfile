@@ -1,7 +1,10 @@
 # gizmolua in a container: `serve /scripts` on port 9898, all interfaces.
 #
 #   podman build --format docker -t gizmolua .        (or: docker build -t gizmolua .)
-#   podman run --rm --publish 9898:9898 gizmolua       -> http://localhost:9898/
+#   podman run --rm --publish 9898:9898 gizmolua       -> the printed link, as http://localhost:9898/?token=...
+#
+# It listens on all interfaces, so it asks a token (made at start and printed
+# in the log, or --env GIZMO_TOKEN=...); docs/deploy.md, "The token".
 #
 # docs/deploy.md, "Containers", has the recipes (your own scripts, one gizmo
 # with `gizmolua run`, the environment). `make container-test` builds the
@@ -47,7 +50,8 @@ RUN if ! dpkg -s liblua5.4-0 >/dev/null 2>&1; then \
 COPY scripts /scripts
 
 # Listen on all interfaces: the published port reaches the container's own
-# address, never its loopback. gz.data_path writes under /data (a volume to keep it).
+# address, never its loopback; so every request but /healthz and /ping needs
+# the token. gz.data_path writes under /data (a volume to keep it).
 ENV GIZMO_BIND_ADDRESS=0.0.0.0 \
     GIZMO_DATA_DIR=/data \
     GIZMO_LOG_OUTPUT=stdout

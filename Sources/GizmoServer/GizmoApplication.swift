@@ -16,6 +16,8 @@ public enum GizmoApplication {
     /// default); the ping keeps an idle page's socket alive through them.
     static let pingPeriod: Duration = .seconds(30)
 
+    /// - Parameter access: the Host names and the token asked of every request
+    ///   but `/ping` and `/healthz`; by default the names of `host`, no token.
     public static func build(
         registry: SessionRegistry,
         host: String,
@@ -23,11 +25,16 @@ public enum GizmoApplication {
         entryPoints: EntryPoints? = nil,
         logger: Logger,
         connectProxy: ConnectProxy? = nil,
+        access: ServerAccess? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let access = access ?? ServerAccess(hosts: HostAllowList(bindHost: host))
+        let listening = ListeningPort(port)
         let router = Router()
         router.get("/ping") { _, _ in "pong gizmolua" }
         router.get("/healthz") { _, _ in "ok" }
+        // Every route below, and "not found", asks for an allowed Host and the token.
+        access.addChecks(to: router, port: listening)
         if let entryPoints {
             router.get("/") { request, _ in await entryPoints.respond(to: request) }
         }
@@ -60,6 +67,7 @@ public enum GizmoApplication {
         }
 
         let webSockets = Router(context: PageRequestContext.self)
+        access.addChecks(to: webSockets, port: listening)
         webSockets.ws("/gizmo/ws/{id}") { request, context in
             guard let raw = context.parameters.get("id"), SessionID(raw) != nil, OriginCheck.allows(request) else {
                 return .dontUpgrade
@@ -85,7 +93,11 @@ public enum GizmoApplication {
                                            configuration: .init(ws: .init(maxFrameSize: maxFrameBytes,
                                                                           autoPing: .enabled(timePeriod: pingPeriod)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "gizmolua"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                listening.bound(to: bound)
+                await onServerRunning(bound)
+            },
             logger: logger
         )
     }

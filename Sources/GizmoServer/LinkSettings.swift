@@ -44,9 +44,12 @@ public struct LinkSettings: Sendable, Equatable {
     public var mayOpenBrowser: Bool { linkPrefix == nil }
 
     /// The child page's address for a session on `port`.
-    /// - Parameter boundHost: where the server listens, to infer a name from.
-    public func childPageLink(session: SessionID, port: Int, boundHost: String) -> String {
-        let path = "gizmo/http/\(session)/index.html"
+    /// - Parameters:
+    ///   - boundHost: where the server listens, to infer a name from.
+    ///   - token: carried as `?token=`, which the page answers with a cookie
+    ///     and a redirect to its address without it.
+    public func childPageLink(session: SessionID, port: Int, boundHost: String, token: AccessToken? = nil) -> String {
+        let path = "gizmo/http/\(session)/index.html" + Self.query(token)
         if let linkPrefix {
             return "\(linkPrefix)connect/\(port)/\(path)"
         }
@@ -57,10 +60,15 @@ public struct LinkSettings: Sendable, Equatable {
     /// (`GIZMO_USE_SERVER_ADDRESS`, else a name inferred from the bind).
     /// `GIZMO_LINK_PREFIX` does not apply: it is for gizmos reached through
     /// another server.
-    public func serverLink(port: Int, boundHost: String) -> String {
+    public func serverLink(port: Int, boundHost: String, token: AccessToken? = nil) -> String {
         let host = serverAddress ?? Self.inferredHost(boundHost: boundHost)
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return "http://\(bracketed):\(port)/"
+        return "http://\(bracketed):\(port)/" + Self.query(token)
+    }
+
+    /// A token's characters need no encoding in a URL (``AccessToken``).
+    private static func query(_ token: AccessToken?) -> String {
+        token.map { "?token=\($0.value)" } ?? ""
     }
 
     /// `localhost` for a loopback bind; this machine's name for a bind on all

@@ -10,7 +10,10 @@ import Hummingbird
 /// or with a `ws:` origin (a program, not a browser) is allowed: the session
 /// id is its capability.
 /// Behind a reverse proxy, the proxy must pass the browser's `Host` on (nginx:
-/// `proxy_set_header Host $host;`) or set `X-Forwarded-Host`.
+/// `proxy_set_header Host $http_host;`) or set `X-Forwarded-Host`.
+/// Comparing with `Host` is sound only because `HostCheck` has refused every
+/// name that is not this server's first: a page on a rebound name (DNS
+/// rebinding) sends an `Origin` that matches its `Host`.
 enum OriginCheck {
     static func allows(_ request: Request) -> Bool {
         let origins = request.headers[values: .origin]

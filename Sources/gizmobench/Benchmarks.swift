@@ -155,8 +155,9 @@ struct Benchmarks {
 
     /// The environment of a `podman run` of the image: the Dockerfile's
     /// variables and what podman adds, with values for loopback (hello_env
-    /// shows each variable, with three components, so its memory grows with
-    /// the environment; this one is the same on every machine).
+    /// shows each variable on its list of names, here all but `container`,
+    /// with three components, so its memory grows with the environment; this
+    /// one is the same on every machine).
     static func containerEnvironment(dataFolder: URL) -> [String: String] {
         [
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -42,11 +42,12 @@ struct Figures: Codable {
     var throughputEventsPerSecond: Double
     /// In a container's environment (`Benchmarks.containerEnvironment`): the budget's figure.
     var memory: MemoryFigures
-    /// In the bench's own environment (hello_env shows each of its variables);
+    /// In the bench's own environment (hello_env shows those of its list of names);
     /// what the side by side with H5Gizmos, which runs in it too, compares.
     var memoryOwnEnvironment: MemoryFigures
     /// The environment variables the server sees (the bench's own) when the
-    /// idle sessions are hello_env's, which shows each with three components.
+    /// idle sessions are hello_env's, which shows those of its list of names
+    /// (`GIZMO_*`, `HOME`, `PATH`, ...), each with three components.
     var idleScriptEnvironment: Int?
     var hotReloadMs: Stats
     var startupMs: Stats

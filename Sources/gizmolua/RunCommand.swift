@@ -12,8 +12,11 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run one gizmo script, print its link and open it in a browser.",
         discussion: """
         The process ends once the page has been closed and not reopened within the grace period.
+        Beyond loopback every request needs the token the printed link carries (?token=, then a
+        cookie), unless --no-token.
         Environment: GIZMO_USE_PORT (port to use if free), GIZMO_USE_SERVER_ADDRESS (host name to
-        advertise), GIZMO_LINK_PREFIX (advertise PREFIX/connect/PORT/... for a proxy; no browser).
+        advertise), GIZMO_LINK_PREFIX (advertise PREFIX/connect/PORT/... for a proxy; no browser),
+        GIZMO_TOKEN (the token; set empty for none), GIZMO_ALLOW_HOST (as --allow-host).
         """
     )
 
@@ -41,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Terminal.bootstrapLogging()
         let links = LinkSettings(environment: ProcessInfo.processInfo.environment)
         links.notes.forEach(Terminal.error)
+        let access = try server.access(behindProxy: links.linkPrefix != nil)
 
         let script: Script
         do {
@@ -71,8 +75,10 @@ struct RunCommand: AsyncParsableCommand {
         let host = server.bindHost
         let listenPort = try server.listenPort(links: links, fallback: 0)
         let openBrowser = !noBrowser && links.mayOpenBrowser && boot.shownBy != "link"
-        let app = GizmoApplication.build(registry: registry, host: host, port: listenPort, logger: logger) { [host] port in
-            let link = links.childPageLink(session: session.id, port: port, boundHost: host)
+        let app = GizmoApplication.build(registry: registry, host: host, port: listenPort, logger: logger,
+                                         access: access) { [host] port in
+            access.warning(port: port, bindHost: host).map(Terminal.error)
+            let link = links.childPageLink(session: session.id, port: port, boundHost: host, token: access.linkToken)
             Terminal.out("gizmolua: \(script.displayPath) is running; open this link in a browser:")
             Terminal.out(" GIZMO_LINK: \(link) ")
             if openBrowser && !BrowserOpener.open(link) {

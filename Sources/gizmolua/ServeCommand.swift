@@ -17,8 +17,11 @@ struct ServeCommand: AsyncParsableCommand {
         each visit of a script starts a session that ends when its page has been gone for the
         grace period. Files are read again on every visit, and open pages reload in place when
         their script or its files change (unless --no-reload).
+        Beyond loopback every request but /ping and /healthz needs the token the printed link
+        carries (?token=, then a cookie), unless --no-token.
         Environment: GIZMO_USE_PORT (port to use if free), GIZMO_USE_SERVER_ADDRESS (host name
-        to advertise), GIZMO_BIND_ADDRESS (address to listen on), GIZMO_DATA_DIR (data folders).
+        to advertise), GIZMO_BIND_ADDRESS (address to listen on), GIZMO_DATA_DIR (data folders),
+        GIZMO_TOKEN (the token; set empty for none), GIZMO_ALLOW_HOST (as --allow-host).
         """
     )
 
@@ -50,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Terminal.bootstrapLogging()
         let links = LinkSettings(environment: ProcessInfo.processInfo.environment)
         links.notes.forEach(Terminal.error)
+        let access = try server.access()
 
         let catalog: Catalog
         let listing: Catalog.Listing
@@ -78,9 +82,11 @@ struct ServeCommand: AsyncParsableCommand {
         // Gizmos started on their own with GIZMO_LINK_PREFIX pointing here are reached through /connect/.
         let proxy = ConnectProxy(logger: logger)
         let app = GizmoApplication.build(registry: registry, host: host, port: listenPort,
-                                         entryPoints: entryPoints, logger: logger, connectProxy: proxy) { port in
+                                         entryPoints: entryPoints, logger: logger, connectProxy: proxy,
+                                         access: access) { port in
+            access.warning(port: port, bindHost: host).map(Terminal.error)
             Terminal.out("gizmolua: serving \(summary) from \(folders.joined(separator: " ")); open this link in a browser:")
-            Terminal.out(" GIZMO_LINK: \(links.serverLink(port: port, boundHost: host)) ")
+            Terminal.out(" GIZMO_LINK: \(links.serverLink(port: port, boundHost: host, token: access.linkToken)) ")
         }
         // Services stop in reverse order: the proxy's client after the server.
         var services: [any Service] = [proxy, app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)]

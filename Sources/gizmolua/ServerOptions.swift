@@ -12,6 +12,20 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The port to listen on (default: GIZMO_USE_PORT if free, else the command's default).")
     var port: Int?
 
+    @Option(name: .customLong("allow-host"), help: ArgumentHelp(
+        "Host names this server answers to besides its own, comma-separated; * for any.",
+        discussion: """
+        IP addresses, localhost, the --host name, GIZMO_USE_SERVER_ADDRESS and, on all interfaces, this \
+        machine's name are always allowed; behind a proxy that passes the public name on, allow that name. \
+        * allows any name: only behind a proxy that checks Host itself. Also GIZMO_ALLOW_HOST.
+        """, valueName: "name"))
+    var allowHost: [String] = []
+
+    @Flag(name: .customLong("no-token"), help: ArgumentHelp(
+        "Ask no token, even when listening beyond loopback (also GIZMO_TOKEN set empty).",
+        discussion: "Beyond loopback, anyone who can reach the port can then use every gizmo here."))
+    var noToken = false
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
         if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
@@ -22,6 +36,19 @@ struct ServerOptions: ParsableArguments {
         if let host { return host }
         if let address = ProcessInfo.processInfo.environment["GIZMO_BIND_ADDRESS"], !address.isEmpty { return address }
         return "127.0.0.1"
+    }
+
+    /// The Host names and the token of this server, from these options and
+    /// the environment (`GIZMO_TOKEN`, `GIZMO_ALLOW_HOST`).
+    /// - Parameter behindProxy: the link goes through another server (`GIZMO_LINK_PREFIX`).
+    /// - Throws: the one line to print for a bad `GIZMO_TOKEN` or host name.
+    func access(behindProxy: Bool = false) throws -> ServerAccess {
+        do throws(ServerAccess.Refusal) {
+            return try ServerAccess.resolve(bindHost: bindHost, environment: ProcessInfo.processInfo.environment,
+                                            allowHosts: allowHost, noToken: noToken, behindProxy: behindProxy)
+        } catch {
+            throw Terminal.fail(error.message)
+        }
     }
 
     /// `--port` (which must be free), else `GIZMO_USE_PORT` when free (a

@@ -8,11 +8,14 @@ Chromium driven through Debian's chromedriver.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from gizmo_support import CHROMEDRIVER, CHROMIUM, GizmoProcess, start_gizmo, start_serve
+from gizmo_support import CHROMEDRIVER, CHROMIUM, GIZMOS, GizmoProcess, start_gizmo, start_serve
 
 
 @pytest.fixture
@@ -48,6 +51,15 @@ def serve():
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def counters(tmp_path) -> Path:
+    """A module `counters` holding the click counter, for `serve`."""
+    module = tmp_path / "counters"
+    module.mkdir()
+    shutil.copy(GIZMOS / "click_counter.lua", module / "click_counter.lua")
+    return module
 
 
 @pytest.fixture(scope="session")

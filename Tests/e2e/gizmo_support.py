@@ -12,6 +12,8 @@ import re
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +31,9 @@ BIN = Path(os.environ.get("GIZMOLUA_BIN", REPO / ".build" / "debug" / "gizmolua"
 CHROMIUM = os.environ.get("GIZMO_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("GIZMO_TEST_CHROMEDRIVER", "/usr/bin/chromedriver")
 
-# The variables that change where gizmolua listens and what it advertises.
+# The variables that change where gizmolua listens, what it advertises and whom it serves.
 # A test gets them only when it sets them itself.
-GIZMO_ENV_VARS = ("GIZMO_USE_PORT", "GIZMO_USE_SERVER_ADDRESS", "GIZMO_LINK_PREFIX")
+GIZMO_ENV_VARS = ("GIZMO_USE_PORT", "GIZMO_USE_SERVER_ADDRESS", "GIZMO_LINK_PREFIX", "GIZMO_TOKEN", "GIZMO_ALLOW_HOST")
 
 LINK_START_TIMEOUT = 30  # seconds until the GIZMO_LINK line must appear
 WAIT = 15  # seconds for any single browser-side expectation
@@ -60,6 +62,30 @@ def http_get(url: str, timeout: float = 10) -> tuple[int, str]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(url, timeout=timeout) as response:
         return response.status, response.read().decode("utf-8", "replace")
+
+
+def port_of(url: str) -> int:
+    """The port of an http:// URL that names one."""
+    match = re.match(r"http://[^/]+:(\d+)/", url)
+    assert match, f"no port in {url}"
+    return int(match.group(1))
+
+
+def launch(url: str, headers: dict[str, str] | None = None) -> str:
+    """GET a launch URL without following its redirect (no browser); the
+    absolute address it redirects to (the child page)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.ProxyHandler({}))
+    try:
+        opener.open(urllib.request.Request(url, headers=headers or {}), timeout=10)
+    except urllib.error.HTTPError as answer:
+        assert answer.code in (302, 303), f"{url}: {answer.code}"
+        return urllib.parse.urljoin(url, answer.headers["Location"])
+    raise AssertionError(f"{url} did not redirect")
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The container image (the Dockerfile's runtime stage), run with podman and
 real port publishing, checked from the host's headless Chromium: the serve
 recipe with the direct script URL, the single-gizmo recipe of H5Gizmos
-(GIZMO_USE_SERVER_ADDRESS + GIZMO_USE_PORT), the HEALTHCHECK, the non-root
-user, `podman stop`, and the bad inputs of the issue (an empty or unreadable
-scripts volume, a port already taken).
+(GIZMO_USE_SERVER_ADDRESS + GIZMO_USE_PORT), the token the image asks for
+(it listens on all interfaces), hello_env's list of names, the HEALTHCHECK,
+the non-root user, `podman stop`, and the bad inputs of the issue (an empty
+or unreadable scripts volume, a port already taken).
 
 Marked `container`: `make test` leaves them out (pytest.ini), `make
 container-test` builds the image and runs them. GIZMOLUA_CONTAINER_IMAGE names
@@ -37,6 +38,7 @@ from gizmo_support import (
     wait_connected,
     wait_text,
 )
+from test_host_allow_list import get as raw_get
 from test_waveform_poem import wait_ready
 
 pytestmark = pytest.mark.container
@@ -50,6 +52,9 @@ LIMITS = ["--ulimit", f"nofile=1024:{resource.getrlimit(resource.RLIMIT_NOFILE)[
           "--ulimit", "nproc=1024:1024"]
 DEMOS = "some_gizmo_demos"
 POEM = "/scripts/waveform_poem/waveform_poem.lua"
+# What the printed link ends in: the image listens beyond loopback, so it asks a token.
+TOKEN_QUERY = r"\?token=([0-9a-f]{64})"
+GIVEN_TOKEN = "container-test-token-0d5e8c1f7a3b9e2d4c6a8f0b1d3e5c7a"
 
 
 def podman(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -116,14 +121,21 @@ def recipe_env(port: int) -> list[str]:
             "--publish", f"{port}:{port}"]
 
 
+def token_of(url: str, before: str) -> str:
+    """The made token at the end of a printed link that starts with `before`."""
+    match = re.fullmatch(re.escape(before) + TOKEN_QUERY, url)
+    assert match, url
+    return match.group(1)
+
+
 def test_serve_answers_the_direct_script_url_from_the_host(container, page):
     port = free_port()
     c = container(recipe_env(port))  # the image's CMD: gizmolua serve /scripts --no-reload
     server = c.start()
-    assert server.url == f"http://localhost:{port}/", server.link_line
-    assert http_get(f"{server.url}healthz")[0] == 200
+    token = token_of(server.url, f"http://localhost:{port}/")
+    assert http_get(f"http://localhost:{port}/healthz")[0] == 200
 
-    page.get(f"http://localhost:{port}/?server=localhost&port={port}&module={DEMOS}&script=hello_curves")
+    page.get(f"http://localhost:{port}/?server=localhost&port={port}&module={DEMOS}&script=hello_curves&token={token}")
     wait_connected(page)
     assert page.current_url.startswith(f"http://localhost:{port}/gizmo/http/MGR_"), page.current_url
     wait_text(page, "drawn 1 times")
@@ -144,16 +156,53 @@ def test_the_default_port_is_9898_and_the_link_names_the_container(container, pa
     c = container(["--publish", f"{port}:9898"])
     server = c.start()
     hostname = podman("inspect", "--format", "{{.Config.Hostname}}", c.name).stdout.strip()
-    assert server.url == f"http://{hostname}:9898/", (hostname, server.link_line)
-    page.get(f"http://localhost:{port}/")
+    token = token_of(server.url, f"http://{hostname}:9898/")
+    page.get(f"http://localhost:{port}/?token={token}")
     wait(page).until(lambda d: d.find_elements(By.LINK_TEXT, "hello_curves"), message="no hello_curves on the entry page")
+    assert page.current_url == f"http://localhost:{port}/", "the token stayed in the address bar"
+
+
+NEEDS_TOKEN = "This gizmo server needs its token"
+
+
+def test_a_given_token_is_the_one_asked_for_and_pages_without_it_are_refused(container, page):
+    port = free_port()
+    c = container(["--publish", f"{port}:9898", "--env", f"GIZMO_TOKEN={GIVEN_TOKEN}"])
+    server = c.start()
+    assert server.url.endswith(f":9898/?token={GIVEN_TOKEN}"), server.link_line
+    base = f"http://localhost:{port}/"
+    page.get(f"{base}ping")
+    page.delete_all_cookies()
+    page.get(f"{base}?module={DEMOS}&script=hello_env")
+    assert NEEDS_TOKEN in page.find_element(By.TAG_NAME, "body").text
+    page.get(f"{base}?token={'0' * 64}")
+    assert NEEDS_TOKEN in page.find_element(By.TAG_NAME, "body").text
+    health = podman("healthcheck", "run", c.name)
+    assert health.returncode == 0, (health.stdout, health.stderr)
+    # A name the server does not know (DNS rebinding) is refused, token or not.
+    status, _, body = raw_get(port, "/", f"evil.example:{port}", f"Authorization: token {GIVEN_TOKEN}\r\n")
+    assert status == 403 and "--allow-host=evil.example" in body, (status, body)
+    assert raw_get(port, "/", f"localhost:{port}", f"Authorization: token {GIVEN_TOKEN}\r\n")[0] == 200
+
+
+def test_hello_env_in_the_image_shows_only_its_list_of_names(container, page):
+    port = free_port()
+    c = container(["--publish", f"{port}:9898", "--env", "DATABASE_URL=postgres://app:hunter2@db/app",
+                   "--env", f"GIZMO_TOKEN={GIVEN_TOKEN}"])
+    c.start()
+    open_gizmo(page, f"http://localhost:{port}/?module={DEMOS}&script=hello_env&token={GIVEN_TOKEN}")
+    wait(page).until(lambda d: "Goodbye." in d.find_element(By.TAG_NAME, "body").text)
+    text = page.find_element(By.TAG_NAME, "body").text
+    assert "GIZMO_DATA_DIR" in text and "/data" in text, text
+    assert "GIZMO_TOKEN" in text and GIVEN_TOKEN not in text, text
+    assert "DATABASE_URL" not in text and "hunter2" not in page.page_source, text
 
 
 def test_run_prints_a_link_that_opens_from_the_host_and_exits_when_the_page_closes(container, page):
     port = free_port()
     c = container(recipe_env(port), ["gizmolua", "run", POEM])
     run = c.start()
-    assert re.fullmatch(rf"http://localhost:{port}/gizmo/http/MGR_\d+_\d+/index\.html", run.url), run.link_line
+    assert re.fullmatch(rf"http://localhost:{port}/gizmo/http/MGR_\d+_\d+/index\.html" + TOKEN_QUERY, run.url), run.link_line
     open_gizmo(page, run.url)
     wait_ready(page)  # the recording came over HTTP from the container and was decoded
 
@@ -179,8 +228,8 @@ def test_run_without_the_variables_advertises_the_containers_name_and_a_free_por
 def test_podman_stop_tells_the_page_and_exits_at_once(container, page):
     port = free_port()
     c = container(recipe_env(port))
-    c.start()
-    open_gizmo(page, f"http://localhost:{port}/?module={DEMOS}&script=hello_env")
+    server = c.start()
+    open_gizmo(page, f"http://localhost:{port}/?module={DEMOS}&script=hello_env&token={token_of(server.url, f'http://localhost:{port}/')}")
     started = time.monotonic()
     stop = podman("stop", "--time", "10", c.name)
     took = time.monotonic() - started

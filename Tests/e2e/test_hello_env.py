@@ -1,4 +1,5 @@
-"""The hello_env demo: a heading, the environment with secrets masked, "Goodbye."."""
+"""The hello_env demo: a heading, the variables of its list of names (secrets
+masked, every other variable left out), "Goodbye."."""
 
 from selenium.webdriver.common.by import By
 
@@ -35,16 +36,23 @@ def shows_pair(text: str, name: str, value: str) -> bool:
 ENVIRONMENT = {
     "HOME": "/home/ada",
     "LANG": "en_US.UTF-8",
+    "LC_TIME": "en_GB.UTF-8",
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "SHELL": "/bin/bash",
     "USER": "ada",
     "TZ": "Europe/London",
-    "MY_API_TOKEN": "supersecret",
-    "DATABASE_PASSWORD": "hunter2",
+    "GIZMO_DATA_DIR": "/home/ada/gizmo-data",
+    "GIZMO_API_KEY": "supersecret",
+    # Not on hello_env's list of names: never shown, name or value.
+    "DATABASE_URL": "postgres://app:hunter2@db.internal/app",
+    "MY_API_TOKEN": "topsecret",
+    "SOMETHING_ELSE": "unlisted",
 }
+SHOWN = ("HOME", "LANG", "LC_TIME", "PATH", "SHELL", "USER", "TZ", "GIZMO_DATA_DIR", "GIZMO_API_KEY")
+NOT_SHOWN = ("DATABASE_URL", "MY_API_TOKEN", "SOMETHING_ELSE")
 
 
-def test_hello_env_renders_environment_with_secrets_masked(gizmo, page):
+def test_hello_env_shows_only_its_list_of_names_with_secrets_masked(gizmo, page):
     run = gizmo(HELLO_ENV, env=ENVIRONMENT, inherit_env=False)
     open_gizmo(page, run.url)
 
@@ -56,9 +64,14 @@ def test_hello_env_renders_environment_with_secrets_masked(gizmo, page):
 
     assert page.find_elements(By.CSS_SELECTOR, HEADINGS), "no heading (h1-h3) in the gizmo"
     assert shows_pair(text, "HOME", "/home/ada"), text
-    assert shows_pair(text, "MY_API_TOKEN", "****"), text
-    assert shows_pair(text, "DATABASE_PASSWORD", "****"), text
-    for secret in ("supersecret", "hunter2"):
+    assert shows_pair(text, "LC_TIME", "en_GB.UTF-8"), text
+    assert shows_pair(text, "GIZMO_DATA_DIR", "/home/ada/gizmo-data"), text
+    assert shows_pair(text, "GIZMO_API_KEY", "****"), text
+    for name in SHOWN:
+        assert name in text, (name, text)
+    for name in NOT_SHOWN:
+        assert name not in text, (name, text)
+    for secret in ("supersecret", "hunter2", "topsecret", "unlisted"):
         assert secret not in text
         assert secret not in page.page_source
         assert secret not in page.execute_script("return document.body.innerText")

@@ -13,13 +13,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import socket
 import subprocess
 import time
 import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +24,8 @@ import pytest
 import websockets
 from selenium.webdriver.common.by import By
 
-from gizmo_support import GIZMOS, REPO, click, http_get, terminate, wait, wait_connected, wait_text
+from gizmo_support import GIZMOS, REPO, click, http_get, launch, port_of, terminate, wait, wait_connected, wait_text
+from test_host_allow_list import get as raw_get
 
 NGINX = Path(os.environ.get("GIZMO_TEST_NGINX", "/usr/sbin/nginx"))
 DEPLOY = REPO / "docs" / "deploy.md"
@@ -44,16 +42,17 @@ def documented_config(name: str) -> str:
     raise AssertionError(f"docs/deploy.md has no nginx block for {name}")
 
 
+def documented_serve_flags() -> list[str]:
+    """The flags deploy.md starts `gizmolua serve DIR` with behind nginx."""
+    match = re.search(r"`gizmolua serve DIR ((?:--[\w-]+ [^`\s]+ ?)+)`", DEPLOY.read_text())
+    assert match, "docs/deploy.md does not say how to start gizmolua serve behind nginx"
+    return match.group(1).split()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def port_of(url: str) -> int:
-    match = re.match(r"http://[^/:]+:(\d+)/", url)
-    assert match, f"no port in {url}"
-    return int(match.group(1))
 
 
 @dataclass
@@ -130,15 +129,6 @@ def nginx(tmp_path):
         server.stop()
 
 
-@pytest.fixture
-def counters(tmp_path) -> Path:
-    """A module `counters` holding the click counter."""
-    module = tmp_path / "counters"
-    module.mkdir()
-    shutil.copy(GIZMOS / "click_counter.lua", module / "click_counter.lua")
-    return module
-
-
 def entry_prefix_line(page) -> str:
     return page.find_element(By.ID, "gz-prefix").text
 
@@ -179,22 +169,6 @@ def test_a_gizmo_from_a_terminal_runs_through_the_prefix(serve, gizmo, nginx, co
     wait_connected(page)
     click(page, "Click me")
     wait_text(page, "clicked 1")
-
-
-def launch(url: str) -> str:
-    """Start a session without a browser; the child page's absolute URL."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect, urllib.request.ProxyHandler({}))
-    try:
-        opener.open(url, timeout=10)
-    except urllib.error.HTTPError as answer:
-        assert answer.code in (302, 303), f"{url}: {answer.code}"
-        return urllib.parse.urljoin(url, answer.headers["Location"])
-    raise AssertionError(f"{url} did not redirect")
 
 
 def test_pages_of_other_sites_are_still_refused_behind_nginx(serve, nginx, counters):
@@ -250,3 +224,17 @@ def test_two_replicas_each_hold_the_sessions_opened_on_them(serve, nginx, counte
     # A shared launch link keeps its query through the redirect.
     child = launch(launch(f"{proxy.url}?module=counters&script=click_counter"))
     assert re.fullmatch(re.escape(proxy.url) + r"[ab]/gizmo/http/MGR_\d+_\d+/index\.html", child), child
+
+
+def test_the_public_name_passes_with_the_documented_allow_host(serve, nginx, counters):
+    """nginx passes the browser's Host (`$http_host`): gizmolua refuses a name
+    it does not know (DNS rebinding), so the recipe allows the site's name."""
+    flags = documented_serve_flags()
+    assert flags[:2] == ["--allow-host", "gizmos.example.org"], flags
+    for extra_args, expected in (((), 403), (tuple(flags), 200)):
+        server = serve(counters, extra_args=extra_args)
+        proxy = nginx(documented_config("gizmolua.conf"), {9898: port_of(server.url)})
+        status, _, body = raw_get(proxy.port, "/gizmos/", f"gizmos.example.org:{proxy.port}")
+        assert status == expected, (extra_args, status, body)
+        if expected == 403:
+            assert "--allow-host=gizmos.example.org" in body, body
