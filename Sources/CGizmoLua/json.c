@@ -115,13 +115,15 @@ static void encode_number(lua_State *L, out_buffer *b, int index) {
 }
 
 /* A table is an array when its keys are exactly 1..#t, or when it is empty
- * and marked with gz.json.array. */
+ * and marked with gz.json.array. #t is any border, so a table with holes
+ * ({1, nil, 3, 4, nil, 6} can have #t == 4) must fail on a key past it, not
+ * only on the count: else the keys past the border are silently lost. */
 static int is_array(lua_State *L, int index, lua_Integer *length) {
     lua_Integer n = (lua_Integer)lua_rawlen(L, index), count = 0;
     lua_pushnil(L);
     while (lua_next(L, index)) {
         lua_pop(L, 1);
-        if (!lua_isinteger(L, -1)) {
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n) {
             lua_pop(L, 1);
             return 0;
         }

@@ -1,0 +1,23 @@
+import GizmoLua
+import Testing
+
+/// What the fuzzers (Tests/fuzz, docs/fuzzing.md) found, each kept as a test
+/// through the session's own path; the crashing inputs are kept as seeds too
+/// (Tests/fuzz/corpus/*/regress-*).
+struct FuzzFindingsTests {
+    /// json_fuzzer: a table with holes whose border (#t) falls before its
+    /// last key was encoded as an array up to the border, silently dropping
+    /// the keys past it. A page's `[-7,null,1,-7,null,2]` decodes to such a
+    /// table (#t is 4), so the script got back a value without its 2.
+    @Test func anArrayWithHolesKeepsEveryValueWhenEncoded() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local holes = gz.json.decode("[-7,null,1,-7,null,2]")
+            local back = gz.json.decode(gz.json.encode(holes))
+            gz.Text(tostring(back["6"] or back[6])):show()
+            """)
+        #expect(harness.boot.error == nil)
+        let render = try await harness.hello()
+        #expect((render.first?["node"] as? [String: Any])?["text"] as? String == "2")
+    }
+}
