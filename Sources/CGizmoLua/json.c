@@ -338,6 +338,12 @@ static void decode_number(reader *r) {
     memcpy(text, start, n);
     text[n] = 0;
     if (lua_stringtonumber(r->L, text) != n + 1) { r->p = start; json_fail(r, "bad number"); }
+    /* 1e400 would be infinity, which no JSON can say (the encoder writes
+     * null): refused, as any other number JSON cannot hold. */
+    if (!lua_isinteger(r->L, -1) && !isfinite((double)lua_tonumber(r->L, -1))) {
+        r->p = start;
+        json_fail(r, "number out of range");
+    }
 }
 
 static void expect_word(reader *r, const char *word) {

@@ -20,4 +20,17 @@ struct FuzzFindingsTests {
         let render = try await harness.hello()
         #expect((render.first?["node"] as? [String: Any])?["text"] as? String == "2")
     }
+
+    /// json_fuzzer: 1e400 decoded to infinity, which the encoder can only
+    /// write as null; such a number is now refused like any other bad input.
+    @Test func aNumberPastTheDoubleRangeIsAnError() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local ok, message = pcall(gz.json.decode, '{"a":1e400}')
+            gz.Text(ok and "decoded" or message):show()
+            """)
+        let render = try await harness.hello()
+        let text = try #require((render.first?["node"] as? [String: Any])?["text"] as? String)
+        #expect(text.contains("json: number out of range at byte 6"))
+    }
 }
