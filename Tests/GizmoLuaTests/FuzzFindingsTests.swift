@@ -33,4 +33,21 @@ struct FuzzFindingsTests {
         let text = try #require((render.first?["node"] as? [String: Any])?["text"] as? String)
         #expect(text.contains("json: number out of range at byte 6"))
     }
+
+    /// frame_fuzzer: a `reply` to the main code's `gz.get` before any page
+    /// said hello (the get still kept for the first page, with no timer yet)
+    /// raised in the runtime ("table index is nil") and stranded the main
+    /// code for good (issue 12, "what was seen" 5).
+    @Test func aReplyBeforeTheFirstHelloResumesTheMainCode() async throws {
+        let harness = try await VMHarness("""
+            local gz = require("gizmo")
+            local label = gz.Text("asking")
+            label:show()
+            label:text("width " .. gz.get(gz.window.innerWidth))
+            """)
+        let early = await harness.send(#"{"t":"reply","req":1,"ok":true,"v":640}"#)
+        #expect(!early.contains { $0.op == "error" }, "\(early.map(\.fields))")
+        let render = try await harness.hello()
+        #expect((render.first?["node"] as? [String: Any])?["text"] as? String == "width 640")
+    }
 }
