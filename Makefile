@@ -6,8 +6,10 @@
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
 #   make unit | e2e   one half of `make test`
 #   make fuzz         libFuzzer over the JSON codec and the frame decoder,
-#                     FUZZ_RUNS (default 1,000,000) inputs each (docs/fuzzing.md)
-#   make fuzz-smoke   the same, 10,000 inputs each from a fixed seed (part of `make test`)
+#                     FUZZ_RUNS (default 1,000,000) inputs each, then the live
+#                     protocol fuzzer, FUZZ_FRAMES (1,000,000) frames (docs/fuzzing.md)
+#   make fuzz-smoke   the libFuzzer targets, 10,000 inputs each from a fixed seed
+#                     (part of `make test`, as is the protocol fuzzer's 10,000 frames)
 #   make poem-audio   remake scripts/waveform_poem/poem.ogg (espeak-ng + sox)
 #   make bench        release build, then time `gizmolua serve` against the
 #                     performance budgets and beside H5Gizmos (docs/performance.md);
@@ -186,6 +188,9 @@ FUZZ_CC     ?= clang
 FUZZ_DIR    := .build/fuzz
 FUZZ_SRC    := Tests/fuzz
 FUZZ_RUNS   ?= 1000000
+# Frames the live protocol fuzzer (Tests/e2e/test_protocol_fuzz.py) sends in
+# the long run; `make test` sends its default, 10,000.
+FUZZ_FRAMES ?= 1000000
 FUZZ_SMOKE_RUNS := 10000
 FUZZ_TARGETS := json_fuzzer frame_fuzzer
 FUZZ_DEB    = $(if $(filter clang-%,$(notdir $(FUZZ_CC))),$(notdir $(FUZZ_CC)) \
@@ -263,8 +268,9 @@ done; \
 exit $$failed
 endef
 
-fuzz: fuzz-build
+fuzz: fuzz-build test-deps build
 	$(call fuzz_both,$(FUZZ_DIR)/corpus,-runs=$(FUZZ_RUNS))
+	FUZZ_FRAMES=$(FUZZ_FRAMES) $(VENV)/bin/python -m pytest -q -rA $(E2E_DIR)/test_protocol_fuzz.py
 
 fuzz-smoke: fuzz-build
 	rm -rf $(FUZZ_DIR)/smoke
