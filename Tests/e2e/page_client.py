@@ -51,6 +51,37 @@ class Command:
     def mentions(self, text: str) -> bool:
         return text in self.message
 
+    # What a command is, so tests need not know the ops' names.
+
+    @property
+    def is_render(self) -> bool:
+        """The whole tree (the answer to a fresh hello)."""
+        return self.op == "render"
+
+    @property
+    def is_error(self) -> bool:
+        """An error shown in the page; the session goes on."""
+        return self.op == "error"
+
+    @property
+    def is_close(self) -> bool:
+        """The session has ended."""
+        return self.op == "close"
+
+    @property
+    def is_overlay(self) -> bool:
+        """A hot reload failed; the page keeps the last good run."""
+        return self.op == "overlay"
+
+    @property
+    def is_request(self) -> bool:
+        """The page is asked for a value (gz.get) and should answer."""
+        return self.op == "get"
+
+    def stops_with(self, text: str) -> bool:
+        """An error or a close whose message contains `text`."""
+        return (self.is_error or self.is_close) and text in self.message
+
     def __str__(self) -> str:
         shown = json.dumps(self.fields)
         return shown if len(shown) <= 300 else shown[:300] + "..."
@@ -370,7 +401,7 @@ class PageClient:
         """Say hello (again, if it was said before) and wait for the render it gets."""
         since = self.mark()
         self.send_raw(self.state.hello())
-        return self.wait_for("render", since=since, timeout=timeout)
+        return self.wait_command(lambda c: c.is_render, "render", since, timeout)
 
     def send_hello(self) -> int:
         """Say hello without waiting; the mark from before it."""
@@ -454,7 +485,7 @@ class PageClient:
 
     def errors(self, since: int = 0) -> list[str]:
         with self._changed:
-            return [c.message for c in self.commands[since:] if c.op in ("error", "close", "overlay")]
+            return [c.message for c in self.commands[since:] if c.is_error or c.is_close or c.is_overlay]
 
     def describe(self) -> str:
         """What the page got (the last commands) and shows, for a failure's message."""
@@ -491,22 +522,28 @@ class AsyncPage:
         await page.socket.send(page.state.hello())
         return page
 
-    async def wait_for(self, op: str | tuple[str, ...], contains: str = "", timeout: float = DEADLINE) -> Command:
-        ops = (op,) if isinstance(op, str) else op
+    async def wait_command(self, predicate: Callable[[Command], bool], timeout: float = DEADLINE) -> Command:
+        """Read frames until a command satisfies `predicate` (one already read counts)."""
 
         async def read() -> Command:
             for command in self.commands:
-                if command.op in ops and contains in command.message:
+                if predicate(command):
                     return command
             while True:
                 text = await self.socket.recv()
                 commands = self.state.receive(text)
                 self.commands.extend(commands)
                 for command in commands:
-                    if command.op in ops and contains in command.message:
+                    if predicate(command):
                         return command
 
         return await asyncio.wait_for(read(), timeout)
+
+    async def wait_render(self, timeout: float = DEADLINE) -> Command:
+        return await self.wait_command(lambda c: c.is_render, timeout)
+
+    async def wait_close(self, timeout: float = DEADLINE) -> Command:
+        return await self.wait_command(lambda c: c.is_close, timeout)
 
     async def close(self) -> None:
         if self.socket is not None:

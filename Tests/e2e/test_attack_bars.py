@@ -70,7 +70,7 @@ async def spinner(base: str, gate: asyncio.Semaphore, wave: Wave) -> None:
         wave.problems.append(f"launch or connect: {type(error).__name__}: {error}")
         return
     try:
-        await page.wait_for("close", timeout=WAVE_DEADLINE)
+        await page.wait_close(WAVE_DEADLINE)
         wave.ended.append(page.session_id)
     except Exception as error:
         wave.problems.append(f"{page.session_id}: no close within {WAVE_DEADLINE} s ({type(error).__name__})")
@@ -83,7 +83,7 @@ async def new_session_render_time(base: str) -> float:
     started = time.perf_counter()
     page = await AsyncPage.open(base, *NEW_SESSION)
     try:
-        await page.wait_for("render")
+        await page.wait_render()
         return time.perf_counter() - started
     finally:
         await page.close()

@@ -355,7 +355,7 @@ class RoadResult:
 
 
 def is_cpu_stop(command: Command) -> bool:
-    return command.op in ("error", "close") and command.mentions("CPU limit")
+    return command.stops_with("CPU limit")
 
 
 class RoadDriver:
@@ -415,7 +415,7 @@ class RoadDriver:
 
         def outcome():
             for command in page.commands[mark:]:
-                if command.op in ("error", "close") and accept(command.message):
+                if (command.is_error or command.is_close) and accept(command.message):
                     return command
             if road.on_return in ("fail", "ok") and returned in page.state.texts():
                 return "returned"
@@ -432,7 +432,7 @@ class RoadDriver:
                              f"{road.expected}); errors since the click: {page.errors(mark)[:5]}")
                 return False
             return True
-        if found.op == "close":
+        if found.is_close:
             self.result.ended = True
             return False
         return True
@@ -447,13 +447,13 @@ class RoadDriver:
             file.write("\n-- changed by test_escapes.py, to reload the session\n")
         try:
             found = page.wait_command(
-                lambda c: c.op == "render" or (c.op in ("error", "close", "overlay")
-                                               and any(s in c.message for s in TIME_OR_MEMORY)),
+                lambda c: c.is_render or ((c.is_error or c.is_close or c.is_overlay)
+                                          and any(s in c.message for s in TIME_OR_MEMORY)),
                 "render after the file changed, or an error naming a limit", since)
         except AssertionError as failure:
             self.problem(f"the reload neither happened nor was stopped: {failure}")
             return False
-        if found.op == "close":
+        if found.is_close:
             self.result.ended = True
             return False
         return True
@@ -472,7 +472,7 @@ class RoadDriver:
     def render(self, lenient: bool = False) -> bool:
         since = self.page.mark()
         return self.step("a render after a second hello", self.page.send_hello,
-                         lambda: self.page.find(lambda c: c.op == "render", since), lenient)
+                         lambda: self.page.find(lambda c: c.is_render, since), lenient)
 
     def step(self, what: str, act: Callable[[], object], done: Callable[[], object], lenient: bool) -> bool:
         """Act, then wait until `done()`; with `lenient`, a stop by the CPU limit
@@ -484,7 +484,7 @@ class RoadDriver:
         def check():
             if done():
                 return "done"
-            stop = next((c for c in page.commands[since:] if c.op == "close" or (lenient and is_cpu_stop(c))), None)
+            stop = next((c for c in page.commands[since:] if c.is_close or (lenient and is_cpu_stop(c))), None)
             return stop
 
         try:
@@ -492,7 +492,7 @@ class RoadDriver:
         except AssertionError as failure:
             self.problem(f"{what} did not happen: {failure}")
             return False
-        if isinstance(found, Command) and found.op == "close":
+        if isinstance(found, Command) and found.is_close:
             if not (lenient and is_cpu_stop(found)):
                 self.problem(f"{what}: the session was ended: {found.message}")
             self.result.ended = True
@@ -503,7 +503,7 @@ class RoadDriver:
         """Every path the runtime takes that could meet what the attack changed."""
         page, lenient = self.page, self.road.paths == "lenient"
         steps = [
-            ("an error report", lambda: None, lambda: page.find(lambda c: c.op == "error", mark)),
+            ("an error report", lambda: None, lambda: page.find(lambda c: c.is_error, mark)),
             ("the timer's run", lambda: None, lambda: "timer ran" in page.state.texts()),
         ]
         for what, act, done in steps:
@@ -532,7 +532,7 @@ class RoadDriver:
         page.reply_raw(1, 42)  # the main code's gz.get is the session's first request
         self.attacked.set()
         page.hello()
-        get = page.find(lambda c: c.op == "get")
+        get = page.find(lambda c: c.is_request)
         if get is not None:
             page.answer(get, 7)
         try:
