@@ -395,13 +395,11 @@ class RoadDriver:
     # the checks
 
     def after_attack(self, mark: int) -> None:
-        road, page = self.road, self.page
-        if road.stopped_by:
-            if not self.stopped(mark):
-                return
-        if road.kind == "reload":
-            if not self.reloaded(mark):
-                return
+        road = self.road
+        if road.stopped_by and not self.stopped(mark):
+            return
+        if road.kind == "reload" and not self.reloaded():
+            return
         if road.paths:
             self.runtime_paths(mark)
         elif not self.result.ended:
@@ -437,7 +435,7 @@ class RoadDriver:
             return False
         return True
 
-    def reloaded(self, mark: int) -> bool:
+    def reloaded(self) -> bool:
         """Change the script's file; the reload must happen or be stopped by a limit."""
         page = self.page
         page.wait_text("attack returned: ")
