@@ -210,6 +210,7 @@ class PageState:
     # frames the page sends
 
     def hello(self) -> str:
+        """The hello of a newly loaded page: its answer is a full render."""
         return json.dumps({"t": "hello", "v": PROTOCOL_VERSION})
 
     def call(self, callback: Any, *args: Any) -> str:
@@ -232,6 +233,10 @@ class PageState:
         return json.dumps({"t": "error", "msg": message})
 
     # frames the page receives
+
+    def after_frame(self) -> str | None:
+        """What the page sends back once it has applied a frame (nothing, in version 1)."""
+        return None
 
     def receive(self, text: str) -> list[Command]:
         """The commands of one frame, applied to the tree in order."""
@@ -382,7 +387,10 @@ class PageClient:
                     except ValueError as error:  # not JSON, or not a list
                         commands = [Command("(unreadable frame)", str(error), {"text": text[:300]})]
                     self.commands.extend(commands)
+                    answer = self.state.after_frame()
                     self._changed.notify_all()
+                if answer is not None:
+                    self._socket.send(answer)
         except ConnectionClosed as closed:
             self.close_reason = str(closed)
         except OSError as error:
@@ -533,6 +541,9 @@ class AsyncPage:
                 text = await self.socket.recv()
                 commands = self.state.receive(text)
                 self.commands.extend(commands)
+                answer = self.state.after_frame()
+                if answer is not None:
+                    await self.socket.send(answer)
                 for command in commands:
                     if predicate(command):
                         return command

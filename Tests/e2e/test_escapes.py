@@ -175,7 +175,7 @@ CLASSES: dict[str, list[Road]] = {
         Road("c_ranges", "table.concat through C", stop=TIME_OR_MEMORY, on_return="ok"),
     ],
     "JSON": [
-        Road("json_graph", "encode", stop=TIME_OR_MEMORY),
+        Road("json_graph", "encode", stop=CPU),  # the budget stops it too, but only after 10 s of C
         Road("json_graph", "encode slowly", stop=CPU),
         Road("json_graph", "encode slowly", stop=CPU, later=True),
         Road("json_graph", "render", paths="lenient"),
