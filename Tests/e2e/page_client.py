@@ -420,8 +420,11 @@ class PageClient:
     def click(self, label: str, timeout: float = DEADLINE, **event_fields: Any) -> int:
         """Click the button labelled `label` (waiting for it to be in the tree),
         with the click's fields plus `event_fields`; the mark from before it."""
-        callback = self.wait_until(lambda: self.state.button_callback(label), timeout,
-                                   f"a button labelled {label!r} with a click handler")
+        def found():  # a list, so that a callback id 0 counts as found
+            callback = self.state.button_callback(label)
+            return [callback] if callback is not None else None
+
+        callback = self.wait_until(found, timeout, f"a button labelled {label!r} with a click handler")[0]
         since = self.mark()
         self.send_raw(self.state.call(callback, self.state.click_event(**event_fields)))
         return since
