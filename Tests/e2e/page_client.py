@@ -7,11 +7,12 @@ says hello, and keeps what a page would know (the node tree of the last
 and click it, wait for a command, or send any text at all.
 
 Every fact about the shape of frames lives in this module and nowhere else
-(docs/protocol.md is the reference): `PageState` makes the frames a page sends
-and reads the frames the server sends. When the protocol changes, this module
-changes and the tests do not. Two clients share it: `PageClient` (a thread
-reads its frames, for tests that do one thing at a time) and `AsyncPage`
-(asyncio, for hundreds of sessions at once).
+(docs/protocol.md, version 2, is the reference): `PageState` makes the
+messages a page sends (with its page id and their numbers) and reads the
+frames the server sends (their headers, numbers and addressees). When the
+protocol changes, this module changes and the tests do not. Two clients
+share it: `PageClient` (a thread reads its frames, for tests that do one
+thing at a time) and `AsyncPage` (asyncio, for hundreds of sessions at once).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import http.client
 import inspect
 import json
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from urllib.parse import quote, urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as connect_sync
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 # Seconds for anything a test waits for, unless it says otherwise; shorter
 # only to see quickly what fails against a build known to fail.
 DEADLINE = float(os.environ.get("GIZMO_E2E_DEADLINE", "30"))
@@ -198,23 +200,31 @@ class Node:
 
 
 class PageState:
-    """The protocol as a page speaks it: the frames it sends, and the node
-    tree it builds from the frames it receives. Not thread-safe by itself:
-    `PageClient` holds a lock around it."""
+    """The protocol as a page speaks it (version 2): the messages it sends,
+    numbered, and the node tree it builds from the frames it receives.
+    Not thread-safe by itself: `PageClient` holds locks around it."""
 
     def __init__(self) -> None:
+        self.page_id = "test-" + secrets.token_hex(6)
+        self.last_message = 0  # `m` of the last message sent
+        self.last_frame: int | None = None  # `n` of the last frame applied
+        self.generation: Any = None  # `g` of the last render
         self.root: Node | None = None
         self.nodes: dict[Any, Node] = {}
         self.renders = 0
 
-    # frames the page sends
+    # messages the page sends
 
     def hello(self) -> str:
-        """The hello of a newly loaded page: its answer is a full render."""
-        return json.dumps({"t": "hello", "v": PROTOCOL_VERSION})
+        """The hello of a newly loaded page (no frame applied): its answer is a full render."""
+        return json.dumps({"t": "hello", "v": PROTOCOL_VERSION, "p": self.page_id, "n": None})
+
+    def _message(self, fields: dict) -> str:
+        self.last_message += 1
+        return json.dumps({**fields, "p": self.page_id, "m": self.last_message})
 
     def call(self, callback: Any, *args: Any) -> str:
-        return json.dumps({"t": "call", "cb": callback, "args": list(args)})
+        return self._message({"t": "call", "g": self.generation, "cb": callback, "args": list(args)})
 
     def click_event(self, **fields: Any) -> dict:
         """The JSON-safe fields of a click, plus any a test adds (a visitor's text)."""
@@ -222,32 +232,50 @@ class PageState:
 
     def reply(self, request: Any, value: Any = None, error: str | None = None) -> str:
         if error is not None:
-            return json.dumps({"t": "reply", "req": request, "ok": False, "err": error})
-        return json.dumps({"t": "reply", "req": request, "ok": True, "v": value})
+            return self._message({"t": "reply", "req": request, "ok": False, "err": error})
+        return self._message({"t": "reply", "req": request, "ok": True, "v": value})
 
     def answer(self, get: Command, value: Any = None, error: str | None = None) -> str:
         """The reply to a `get` command the page received."""
         return self.reply(get.fields.get("req"), value, error)
 
     def page_error(self, message: str) -> str:
-        return json.dumps({"t": "error", "msg": message})
+        return self._message({"t": "error", "msg": message})
 
     # frames the page receives
 
     def after_frame(self) -> str | None:
-        """What the page sends back once it has applied a frame (nothing, in version 1)."""
+        """What the page sends back once it has applied a frame (nothing: the
+        server learns what the page applied from its next hello)."""
         return None
 
     def receive(self, text: str) -> list[Command]:
-        """The commands of one frame, applied to the tree in order."""
+        """The commands of one frame, applied to the tree in order; its header,
+        replayed frames and commands addressed to other pages are left out,
+        and so are acks (they only tell the page what it may forget)."""
         commands = json.loads(text)
         if not isinstance(commands, list):
             raise ValueError(f"a frame that is not a list of commands: {text[:200]!r}")
+        header = commands[0] if commands and isinstance(commands[0], dict) else {}
+        if header.get("op") == "welcome":
+            self.last_frame = header.get("n")
+            commands = commands[1:]
+        elif header.get("op") == "frame":
+            n = header.get("n")
+            if isinstance(n, int) and self.last_frame is not None and n <= self.last_frame:
+                return []  # a replay of a frame applied already
+            if isinstance(n, int):
+                self.last_frame = n
+            commands = commands[1:]
         out = []
         for fields in commands:
+            if not isinstance(fields, dict) or fields.get("to", self.page_id) != self.page_id:
+                continue
             op = fields.get("op", "")
+            if op == "ack":
+                continue
             self._apply(op, fields)
-            message = fields.get("msg") if op in ("error", "close", "overlay") else ""
+            message = fields.get("msg") if op in ("error", "close", "overlay", "notice") else ""
             out.append(Command(op=op, message=str(message or ""), fields=fields))
         return out
 
@@ -278,6 +306,7 @@ class PageState:
         if op == "render":
             self.nodes = {}
             self.root = self._build(c.get("node") or {}, None)
+            self.generation = c.get("g")
             self.renders += 1
             return
         node = self.nodes.get(c.get("id"))
@@ -356,6 +385,7 @@ class PageClient:
         self.closed = False  # the socket ended
         self.close_reason = ""
         self._changed = threading.Condition()
+        self._sending = threading.Lock()
         self._socket = None
         self._reader: threading.Thread | None = None
 
@@ -390,7 +420,7 @@ class PageClient:
                     answer = self.state.after_frame()
                     self._changed.notify_all()
                 if answer is not None:
-                    self._socket.send(answer)
+                    self.send_raw(answer)
         except ConnectionClosed as closed:
             self.close_reason = str(closed)
         except OSError as error:
@@ -403,18 +433,25 @@ class PageClient:
     # sending
 
     def send_raw(self, text: str) -> None:
-        self._socket.send(text)
+        """Send any text at all, as it is."""
+        with self._sending:
+            self._socket.send(text)
+
+    def _send(self, make: Callable[[], str]) -> None:
+        # A page's messages are numbered: they must leave in the order they were made.
+        with self._sending:
+            self._socket.send(make())
 
     def hello(self, timeout: float = DEADLINE) -> Command:
         """Say hello (again, if it was said before) and wait for the render it gets."""
         since = self.mark()
-        self.send_raw(self.state.hello())
+        self._send(self.state.hello)
         return self.wait_command(lambda c: c.is_render, "render", since, timeout)
 
     def send_hello(self) -> int:
         """Say hello without waiting; the mark from before it."""
         since = self.mark()
-        self.send_raw(self.state.hello())
+        self._send(self.state.hello)
         return since
 
     def click(self, label: str, timeout: float = DEADLINE, **event_fields: Any) -> int:
@@ -426,19 +463,19 @@ class PageClient:
 
         callback = self.wait_until(found, timeout, f"a button labelled {label!r} with a click handler")[0]
         since = self.mark()
-        self.send_raw(self.state.call(callback, self.state.click_event(**event_fields)))
+        self._send(lambda: self.state.call(callback, self.state.click_event(**event_fields)))
         return since
 
     def answer(self, get: Command, value: Any = None, error: str | None = None) -> None:
-        self.send_raw(self.state.answer(get, value, error))
+        self._send(lambda: self.state.answer(get, value, error))
 
     def reply_raw(self, request: Any, value: Any = None, error: str | None = None) -> None:
         """A reply for a request id the page never saw (before hello, say)."""
-        self.send_raw(self.state.reply(request, value, error))
+        self._send(lambda: self.state.reply(request, value, error))
 
     def report_page_error(self, message: str) -> int:
         since = self.mark()
-        self.send_raw(self.state.page_error(message))
+        self._send(lambda: self.state.page_error(message))
         return since
 
     def close(self) -> None:

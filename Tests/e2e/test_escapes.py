@@ -482,8 +482,9 @@ class RoadDriver:
         def check():
             if done():
                 return "done"
-            stop = next((c for c in page.commands[since:] if c.is_close or (lenient and is_cpu_stop(c))), None)
-            return stop
+            # A close is final, whenever it came; a CPU stop counts only for this step.
+            ended = next((c for c in page.commands if c.is_close), None)
+            return ended or (lenient and next((c for c in page.commands[since:] if is_cpu_stop(c)), None))
 
         try:
             found = page.wait_until(check, DEADLINE, what)

@@ -35,7 +35,7 @@ page.show("Finalizers", {
         collectgarbage()
     end },
     { "component", function(_, p)
-        setmetatable(p.victim, { __gc = spin, __index = getmetatable(p.victim).__index })
+        setmetatable(p.victim, { __gc = spin })
     end },
     { "component kind", function(_, p)
         getmetatable(p.victim).__gc = spin
