@@ -560,14 +560,24 @@ class AsyncPage:
 
     @classmethod
     async def open(cls, base: str, module: str, script: str, timeout: float = DEADLINE) -> "AsyncPage":
-        """Launch a session and connect its page; hello is sent, its render not awaited."""
+        """Launch a session and join it: see `join`."""
+        return await cls.join(base, await launch_async(base, module, script, timeout), timeout)
+
+    @classmethod
+    async def join(cls, base: str, session_id: str, timeout: float = DEADLINE) -> "AsyncPage":
+        """Connect a page to the session and say hello; its render is not awaited.
+        A session that ended meanwhile may answer with its close and shut the
+        socket: the close is still there for `wait_close`."""
         from websockets.asyncio.client import connect
 
-        page = cls(base, await launch_async(base, module, script, timeout))
+        page = cls(base, session_id)
         page.socket = await asyncio.wait_for(
-            connect(socket_url(base, page.session_id), proxy=None, open_timeout=None, max_size=None,
+            connect(socket_url(base, session_id), proxy=None, open_timeout=None, max_size=None,
                     compression=None, ping_interval=None, close_timeout=2), timeout)
-        await page.socket.send(page.state.hello())
+        try:
+            await page.socket.send(page.state.hello())
+        except ConnectionClosed:
+            pass
         return page
 
     async def wait_command(self, predicate: Callable[[Command], bool], timeout: float = DEADLINE) -> Command:
