@@ -302,3 +302,13 @@ void gz_trim_process_memory(void) {
     malloc_trim(0);
 #endif
 }
+
+void gz_tune_process_memory(void) {
+#ifdef __GLIBC__
+    /* glibc raises its mmap threshold as large blocks are freed, after which
+     * large blocks (a 1 MiB message, a file read) come from the arenas, and a
+     * thread's arena keeps them from the system even after malloc_trim. A
+     * fixed threshold keeps them mmapped, so they go back when freed. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}

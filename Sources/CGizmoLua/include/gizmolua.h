@@ -105,5 +105,7 @@ static inline void gz_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 /* Gives memory freed by ended sessions back to the system (glibc keeps it
    in its arenas otherwise); a no-op elsewhere. */
 void gz_trim_process_memory(void);
+/* Once at start: large blocks always from mmap, so freeing gives them back. */
+void gz_tune_process_memory(void);
 
 #endif
