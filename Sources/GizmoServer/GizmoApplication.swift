@@ -49,14 +49,12 @@ public enum GizmoApplication {
             let name = context.parameters.getCatchAll().joined(separator: "/")
             guard let session = lookup(context.parameters.get("id"), in: registry),
                   let resource = session.vm.resources.resource(named: name),
-                  let body = ResourceBody.bytes(of: resource.content)
+                  let body = ResourceBody.of(resource.content)
             else {
                 return ErrorPage.response(.notFound, title: "Not found",
                                           message: "This gizmo serves nothing under that name.")
             }
-            return Response(status: .ok,
-                            headers: [.contentType: resource.mime, .cacheControl: "no-cache"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(status: .ok, headers: [.contentType: resource.mime, .cacheControl: "no-cache"], body: body)
         }
         router.get("/gizmo/http/{id}") { request, context -> Response in
             guard let raw = context.parameters.get("id"), SessionID(raw) != nil else {
@@ -105,16 +103,5 @@ public enum GizmoApplication {
     private static func lookup(_ raw: String?, in registry: SessionRegistry) -> Session? {
         guard let raw, let id = SessionID(raw) else { return nil }
         return registry.session(id)
-    }
-}
-
-/// The bytes of a registered resource; a file is read when asked for, and a
-/// file that has gone since is nil (a 404).
-enum ResourceBody {
-    static func bytes(of content: SessionResources.Content) -> [UInt8]? {
-        switch content {
-        case .bytes(let bytes): bytes
-        case .file(let url): FileManager.default.contents(atPath: url.path).map(Array.init)
-        }
     }
 }
