@@ -11,13 +11,11 @@ public enum GizmoApplication {
     /// protects the server.
     static let maxFrameBytes = 4 << 20
 
-    /// The server pings every page this often. Reverse proxies close a
-    /// socket that has been idle for their read timeout (nginx: 60 s by
-    /// default); the ping keeps an idle page's socket alive through them.
-    static let pingPeriod: Duration = .seconds(30)
-
-    /// - Parameter access: the Host names and the token asked of every request
-    ///   but `/ping` and `/healthz`; by default the names of `host`, no token.
+    /// - Parameters:
+    ///   - access: the Host names and the token asked of every request but
+    ///     `/ping` and `/healthz`; by default the names of `host`, no token.
+    ///   - timeouts: how long a connection may keep the server waiting, and
+    ///     how often pages are pinged.
     public static func build(
         registry: SessionRegistry,
         host: String,
@@ -26,6 +24,7 @@ public enum GizmoApplication {
         logger: Logger,
         connectProxy: ConnectProxy? = nil,
         access: ServerAccess? = nil,
+        timeouts: ConnectionTimeouts = .standard,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let access = access ?? ServerAccess(hosts: HostAllowList(bindHost: host))
@@ -87,9 +86,11 @@ public enum GizmoApplication {
 
         return Application(
             router: router,
+            // A text frame that is not UTF-8 closes the socket before the session sees it.
             server: .http1WebSocketUpgrade(webSocketRouter: webSockets,
-                                           configuration: .init(ws: .init(maxFrameSize: maxFrameBytes,
-                                                                          autoPing: .enabled(timePeriod: pingPeriod)))),
+                                           webSocket: .init(maxFrameSize: maxFrameBytes, autoPing: .enabled(timePeriod: timeouts.pagePing),
+                                                            validateUTF8: true),
+                                           timeouts: timeouts),
             configuration: .init(address: .hostname(host, port: port), serverName: "gizmolua"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
