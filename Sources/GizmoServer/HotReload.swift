@@ -22,7 +22,7 @@ public final class HotReload: Service, Sendable {
     ///   - followDependencies: also watch the folders of each session's files.
     public init(registry: SessionRegistry, trees: [URL] = [], folders: [URL] = [], followDependencies: Bool,
                 logger: Logger) throws(WatchError) {
-        watcher = try FileWatcher()
+        watcher = try FileWatcher(logger: logger)
         self.registry = registry
         self.followDependencies = followDependencies
         self.logger = logger
