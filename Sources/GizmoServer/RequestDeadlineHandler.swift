@@ -100,6 +100,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .close(let phase):
             logger.debug("closed a connection: \(Self.reason(phase, deadlines.timeouts))",
                          metadata: ["peer": "\(LogText.escaped(context.channel.remoteAddress.map { "\($0)" } ?? "?"))"])
+            // Told first that no more input comes, the handlers behind end as
+            // when a client hangs up; closed under them, Hummingbird's upgrade
+            // handler logs an error per connection, which an attacker could
+            // use to flood the log.
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
             context.close(promise: nil)
         }
     }

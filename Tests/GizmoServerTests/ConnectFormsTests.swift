@@ -133,6 +133,6 @@ struct CapturingLogHandler: LogHandler {
 
     func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
              source: String, file: String, function: String, line: UInt) {
-        lines.append("\(message)")
+        lines.append("\(level): \(message)")
     }
 }

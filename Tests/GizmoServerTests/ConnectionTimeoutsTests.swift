@@ -23,15 +23,15 @@ struct ConnectionTimeoutsTests {
 
     /// A server (with the short timeouts) on an ephemeral port and one session
     /// of the click counter, for `body`.
-    static func withServer(timeouts: ConnectionTimeouts = timeouts,
+    static func withServer(timeouts: ConnectionTimeouts = timeouts, logger: Logger = ConnectProxyTests.logger,
                            _ body: @escaping (Int, SessionRegistry, Session) async throws -> Void) async throws {
-        let registry = SessionRegistry(configuration: .init(grace: 30, firstPageTimeout: nil), logger: ConnectProxyTests.logger)
+        let registry = SessionRegistry(configuration: .init(grace: 30, firstPageTimeout: nil), logger: logger)
         let script = Script(displayPath: "counter.lua", directory: FileManager.default.temporaryDirectory,
                             source: GizmoApplicationTests.counter)
         let (session, _) = try await registry.start(script)
         defer { registry.endAll(reason: "test over") }
         try await ConnectProxyTests.serving({
-            GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, logger: ConnectProxyTests.logger,
+            GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, logger: logger,
                                    timeouts: timeouts, onServerRunning: $0)
         }) { port in
             try await body(port, registry, session)
@@ -104,6 +104,29 @@ struct ConnectionTimeoutsTests {
             defer { trickle.cancel() }
             try await Self.closedWithin(connection)
         }
+    }
+
+    /// Closing a connection is not news: an attacker who opens thousands
+    /// must not get a line in the log for each (Hummingbird logs an error
+    /// when a connection it is reading a first request from is closed under it).
+    @Test func closingConnectionsLeavesTheLogQuiet() async throws {
+        let lines = Lines()
+        var logger = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+        logger.logLevel = .info
+        try await Self.withServer(logger: logger) { port, _, _ in
+            let idle = try await RawConnection.connect(port: port)
+            let slow = try await RawConnection.connect(port: port)
+            try await slow.send("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaa")
+            let kept = try await RawConnection.connect(port: port)
+            try await kept.send("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let body = try await RawConnection.connect(port: port)
+            try await body.send("POST /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nabc")
+            for connection in [idle, slow, kept, body] { try await Self.closedWithin(connection) }
+        }
+        let loud = lines.all.filter { line in
+            !["trace:", "debug:"].contains { line.hasPrefix($0) } && !line.contains("Server started") && !line.contains("session ended")
+        }
+        #expect(loud == [])
     }
 
     /// 2,000 connections that never send a byte: the server still answers
