@@ -34,4 +34,12 @@ public final class TemporaryFolder: @unchecked Sendable {
         try! Data(text.utf8).write(to: file)
         return file
     }
+
+    /// Makes `relativePath` a symbolic link to `destination` (as written:
+    /// relative to the link's folder, or absolute), replacing what was there.
+    public func link(_ relativePath: String, to destination: String) {
+        let link = url.appendingPathComponent(relativePath)
+        try? FileManager.default.removeItem(at: link)
+        try! FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: destination)
+    }
 }
