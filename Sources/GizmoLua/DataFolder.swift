@@ -57,18 +57,6 @@ struct DataFolder {
         return .returning(1)
     }
 
-    /// `read_file(path)`: the text of a file in the data folder or the script's folder.
-    func read(_ call: LuaCall) -> LuaCall.Outcome {
-        guard let path = call.string(at: 1) else { return call.failure("gz.read_file: argument #1 must be a path") }
-        switch read(path) {
-        case .success(let bytes):
-            call.push(String(decoding: bytes, as: UTF8.self))
-            return .returning(1)
-        case .failure(let failure):
-            return call.failure(failure.message)
-        }
-    }
-
     // MARK: The work
 
     /// A message for the script.

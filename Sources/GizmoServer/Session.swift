@@ -224,11 +224,11 @@ public final class Session: Sendable {
             outbox.send(#"[{"op":"refresh","names":\#(JSONText.array(names))}]"#)
         }
         let elapsed = ContinuousClock.now - started
-        logger.info("reloaded \(fresh.displayPath) in \(Self.milliseconds(elapsed)) ms")
+        logger.info("reloaded \(LogText.escaped(fresh.displayPath)) in \(Self.milliseconds(elapsed)) ms")
     }
 
     private func showOverlay(title: String, message: String) {
-        logger.warning("reload failed: \(message)")
+        logger.warning("reload failed: \(LogText.escaped(message))")
         outbox.send(#"[{"op":"overlay","title":\#(JSONText.string(title)),"msg":\#(JSONText.string(message))}]"#)
     }
 

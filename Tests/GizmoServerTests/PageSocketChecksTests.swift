@@ -31,9 +31,8 @@ struct PageSocketChecksTests {
                     while try await messages.next() != nil {}
                 }
             }
-            // swift-websocket closes with 1007 when the page's handler lets its
-            // error through; PageConnection ends quietly on any error, so 1000.
-            #expect([.dataInconsistentWithMessage, .normalClosure].contains(close?.closeCode))
+            // swift-websocket closes with 1007; PageConnection lets its error through.
+            #expect(close?.closeCode == .dataInconsistentWithMessage)
             #expect(registry.session(session.id) != nil)
             _ = try await ConnectProxyTests.within {
                 try await WebSocketClient.connect(url: url, logger: ConnectProxyTests.logger) { inbound, outbound, _ in
