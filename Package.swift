@@ -64,7 +64,11 @@ let package = Package(
                 "GizmoServer", "GizmoLua",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // jemalloc (Debian's libjemalloc-dev), linked statically: the
+            // server's allocator, which gives memory back after sessions end
+            // (Sources/CGizmoLua/process_memory.c); the image needs nothing more.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libjemalloc.a"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "gizmobench",

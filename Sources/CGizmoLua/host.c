@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 /* How often (in VM instructions) the count hook looks at the clock. */
 #define GZ_HOOK_COUNT 1000
@@ -296,19 +293,3 @@ void gz_unref(lua_State *L, int ref) {
 }
 
 int gz_ref_count(lua_State *L) { return host_of(L)->refs; }
-
-void gz_trim_process_memory(void) {
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
-}
-
-void gz_tune_process_memory(void) {
-#ifdef __GLIBC__
-    /* glibc raises its mmap threshold as large blocks are freed, after which
-     * large blocks (a 1 MiB message, a file read) come from the arenas, and a
-     * thread's arena keeps them from the system even after malloc_trim. A
-     * fixed threshold keeps them mmapped, so they go back when freed. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
-}
