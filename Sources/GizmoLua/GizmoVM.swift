@@ -70,20 +70,41 @@ public actor GizmoVM {
     /// Registry references still held when the VM closed (0 unless a leak).
     public private(set) var referencesLeftAtClose: Int?
 
+    /// When the running turn started (``TurnClock``), 0 while none runs: the
+    /// watchdog reads it from outside the actor.
+    private nonisolated let turnStamp = Atomic<UInt64>(0)
+    /// Tests only: runs at the start of each turn, inside its stamp, with
+    /// the turn's kind (a test makes a turn stick with it).
+    private let beforeTurn: (@Sendable (String) -> Void)?
+
     /// - Parameter executor: the queue to run on; a session's runs share
     ///   one with its page's reader. Without one the VM makes its own.
     public init(script: Script, limits: SessionLimits = .init(), logger: Logger,
                 executor: QueueExecutor? = nil, generation: Int = 0,
                 resume: @escaping Resume = { _, _, _ in false },
                 output: @escaping @Sendable (Output) -> Void) {
+        self.init(script: script, limits: limits, logger: logger, executor: executor, generation: generation,
+                  resume: resume, beforeTurn: nil, output: output)
+    }
+
+    package init(script: Script, limits: SessionLimits, logger: Logger, executor: QueueExecutor?,
+                 generation: Int, resume: @escaping Resume, beforeTurn: (@Sendable (String) -> Void)?,
+                 output: @escaping @Sendable (Output) -> Void) {
         self.script = script
         self.limits = limits
         self.logger = logger
         self.output = output
         self.resume = resume
         self.generation = generation
+        self.beforeTurn = beforeTurn
         self.executor = executor ?? QueueExecutor(label: "gizmo.vm")
         if let file = script.file { dependencies.withLock { _ = $0.insert(file.path) } }
+    }
+
+    /// When the turn running now started (``TurnClock/now``); nil between turns.
+    public nonisolated var turnStart: UInt64? {
+        let stamp = turnStamp.load(ordering: .relaxed)
+        return stamp == 0 ? nil : stamp
     }
 
     // MARK: Turns
@@ -219,6 +240,9 @@ public actor GizmoVM {
         lua.push(ref: turnFunction)
         lua.push(kind)
         let count = arguments(lua)
+        turnStamp.store(TurnClock.now, ordering: .relaxed)
+        defer { turnStamp.store(0, ordering: .relaxed) }
+        beforeTurn?(kind)
         do {
             try lua.call(arguments: 1 + count, results: 3, cpuSeconds: limits.cpuSeconds)
         } catch {
