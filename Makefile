@@ -49,7 +49,7 @@ BENCH_H5      := .build/bench-h5gizmos
 BENCH_H5_VENV := $(BENCH_H5)/venv
 BENCH_H5_PKG  := Sources/gizmobench/h5gizmos
 
-DEB_DEPS      := liblua5.4-dev pkg-config
+DEB_DEPS      := liblua5.4-dev libjemalloc-dev pkg-config
 DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
 DEB_POEM_DEPS := espeak-ng sox
 DEB_BENCH_DEPS := python3-venv

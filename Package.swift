@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
     ],
     targets: [
@@ -47,6 +48,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -62,7 +64,11 @@ let package = Package(
                 "GizmoServer", "GizmoLua",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // jemalloc (Debian's libjemalloc-dev), linked statically: the
+            // server's allocator, which gives memory back after sessions end
+            // (Sources/CGizmoLua/process_memory.c); the image needs nothing more.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libjemalloc.a"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "gizmobench",

@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 /* How often (in VM instructions) the count hook looks at the clock. */
 #define GZ_HOOK_COUNT 1000
@@ -296,9 +293,3 @@ void gz_unref(lua_State *L, int ref) {
 }
 
 int gz_ref_count(lua_State *L) { return host_of(L)->refs; }
-
-void gz_trim_process_memory(void) {
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
-}

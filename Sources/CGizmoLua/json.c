@@ -25,6 +25,7 @@ typedef struct {
     char *data;
     size_t length, capacity;
     unsigned values;  /* encoded so far, to look at the clock now and then */
+    int max_depth;
 } out_buffer;
 
 static void out_reserve(out_buffer *b, size_t extra) {
@@ -198,9 +199,8 @@ static void encode_value(lua_State *L, out_buffer *b, int index, int depth) {
     /* A table that holds the same table twice is encoded twice: a graph of
      * shared tables can take exponential time, so the deadline holds here. */
     if ((++b->values & 1023u) == 0) gz_check_deadline(L);
-    if (depth > JSON_MAX_ENCODE_DEPTH)
-        luaL_error(L, "json: nested deeper than %d levels (a table that contains itself?)",
-                   JSON_MAX_ENCODE_DEPTH);
+    if (depth > b->max_depth)
+        luaL_error(L, "json: nested deeper than %d levels (a table that contains itself?)", b->max_depth);
     luaL_checkstack(L, 6, "json: nested too deep");
     switch (lua_type(L, index)) {
     case LUA_TNIL: out_str(b, "null"); break;
@@ -224,10 +224,14 @@ static void encode_value(lua_State *L, out_buffer *b, int index, int depth) {
     }
 }
 
+/* json_encode(value [, max_depth]): max_depth (at most 500) lets the
+ * runtime refuse, up front, a value that must later fit inside a render. */
 static int json_encode(lua_State *L) {
     luaL_checkany(L, 1);
+    lua_Integer max_depth = luaL_optinteger(L, 2, JSON_MAX_ENCODE_DEPTH);
+    if (max_depth < 0 || max_depth > JSON_MAX_ENCODE_DEPTH) max_depth = JSON_MAX_ENCODE_DEPTH;
     lua_settop(L, 1);
-    out_buffer b = {L, 2, NULL, 0, 256, 0};
+    out_buffer b = {L, 2, NULL, 0, 256, 0, (int)max_depth};
     b.data = lua_newuserdatauv(L, b.capacity, 0);
     encode_value(L, &b, 1, 0);
     lua_pushlstring(L, b.data, b.length);

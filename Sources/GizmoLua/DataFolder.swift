@@ -10,10 +10,12 @@ import Foundation
 /// `nil, message`, which the library raises at the script's line.
 struct DataFolder {
     let script: Script
+    /// Where module folders are, instead of the environment's (for tests).
+    var base: URL? = nil
 
     var root: URL {
+        if let base { return base.appendingPathComponent(module) }
         let environment = ProcessInfo.processInfo.environment
-        let module = script.directory.lastPathComponent
         if let base = environment["GIZMO_DATA_DIR"], !base.isEmpty {
             return URL(fileURLWithPath: base).appendingPathComponent(module)
         }
@@ -21,6 +23,14 @@ struct DataFolder {
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
         return data.appendingPathComponent("gizmolua").appendingPathComponent(module)
     }
+
+    private var module: String { script.directory.lastPathComponent }
+
+    /// The largest file `read_file` reads: a file is read whole into one
+    /// Lua string, so a log of gigabytes must not be.
+    static let readLimit = 16 << 20
+
+    // MARK: From Lua
 
     /// `data_path(name)`: the path of `name` in the folder, which it creates.
     func path(_ call: LuaCall) -> LuaCall.Outcome {
@@ -32,41 +42,79 @@ struct DataFolder {
         } catch {
             return call.failure("gz.data_path: cannot create \(root.path): \(error.localizedDescription)")
         }
+        removeStaleTemporaryFilesOnFirstUse()
         call.push(root.appendingPathComponent(name).path)
         return .returning(1)
     }
 
-    /// `write_file(path, text)`: replaces the file atomically (a temporary file, then a rename).
+    /// `write_file(path, text)`: replaces the file atomically.
     func write(_ call: LuaCall) -> LuaCall.Outcome {
         guard let path = call.string(at: 1), let bytes = call.bytes(at: 2) else {
             return call.failure("gz.write_file: give a path (from gz.data_path) and a string")
         }
-        let file = URL(fileURLWithPath: path).standardizedFileURL
-        guard file.isInside(root) else {
-            return call.failure("gz.write_file: \(path) is outside the data folder \(root.path); use gz.data_path(name)")
-        }
-        do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: file, options: .atomic)
-        } catch {
-            return call.failure("gz.write_file: cannot write \(path): \(error.localizedDescription)")
-        }
+        if let failure = write(bytes, to: path) { return call.failure(failure) }
         call.push(true)
         return .returning(1)
     }
 
-    /// `read_file(path)`: the text of a file in the data folder or the script's folder.
-    func read(_ call: LuaCall) -> LuaCall.Outcome {
-        guard let path = call.string(at: 1) else { return call.failure("gz.read_file: argument #1 must be a path") }
+    // MARK: The work
+
+    /// A message for the script.
+    struct Failure: Error, Equatable {
+        var message: String
+    }
+
+    /// Writes `bytes` to `path` in the folder: a reader sees the old or the
+    /// new contents, never a part; nil, or why it failed.
+    func write(_ bytes: [UInt8], to path: String) -> String? {
+        let file = URL(fileURLWithPath: path).standardizedFileURL
+        guard file.isInside(root) else {
+            return "gz.write_file: \(path) is outside the data folder \(root.path); use gz.data_path(name)"
+        }
+        removeStaleTemporaryFilesOnFirstUse()
+        do {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            return "gz.write_file: cannot write \(path): \(error.localizedDescription)"
+        }
+        do {
+            try Self.replace(file, with: bytes, inside: root)
+        } catch {
+            return "gz.write_file: cannot write \(path): \(error.message)"
+        }
+        return nil
+    }
+
+    /// The bytes of the file at `path` (relative to the script's folder),
+    /// which must lie, resolved when it is opened, in the data folder or the
+    /// script's folder, and hold at most ``readLimit`` bytes.
+    func read(_ path: String) -> Result<[UInt8], Failure> {
         let file = (path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : script.directory.appendingPathComponent(path)).standardizedFileURL
-        guard file.isInside(root) || file.isInside(script.directory) else {
-            return call.failure("gz.read_file: \(path) is outside the data folder and the script's folder")
+        removeStaleTemporaryFilesOnFirstUse()
+        do throws(ConfinedFile.Refusal) {
+            let opened = try ConfinedFile.open(file.path, inside: [root, script.directory])
+            guard opened.size <= Self.readLimit else { return .failure(Self.tooLarge(path, opened.size)) }
+            // At most one byte past the limit, so a file growing meanwhile is caught, not read whole.
+            let bytes = try opened.read(at: 0, count: Self.readLimit + 1)
+            guard bytes.count <= Self.readLimit else { return .failure(Self.tooLarge(path, nil)) }
+            return .success(bytes)
+        } catch {
+            let message = switch error {
+            case .missing: "gz.read_file: no file \(path)"
+            case .outside: "gz.read_file: \(path) is outside the data folder and the script's folder"
+            case .notAFile: "gz.read_file: \(path) is not a file"
+            case .unreadable(let reason): "gz.read_file: cannot read \(path): \(reason)"
+            }
+            return .failure(Failure(message: message))
         }
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            return call.failure("gz.read_file: no file \(path)")
-        }
-        call.push(String(decoding: data, as: UTF8.self))
-        return .returning(1)
+    }
+
+    private static func tooLarge(_ path: String, _ size: Int?) -> Failure {
+        let held = size.map { String(format: "holds %.1f MiB", Double($0) / Double(1 << 20)) } ?? "grew past that while it was read"
+        return Failure(message: """
+            gz.read_file: \(path) \(held); gz.read_file reads files up to \(readLimit >> 20) MiB. \
+            Serve a large file with add_content, or read a smaller one
+            """)
     }
 }

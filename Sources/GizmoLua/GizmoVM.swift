@@ -70,20 +70,41 @@ public actor GizmoVM {
     /// Registry references still held when the VM closed (0 unless a leak).
     public private(set) var referencesLeftAtClose: Int?
 
+    /// When the running turn started (``TurnClock``), 0 while none runs: the
+    /// watchdog reads it from outside the actor.
+    private nonisolated let turnStamp = Atomic<UInt64>(0)
+    /// Tests only: runs at the start of each turn, inside its stamp, with
+    /// the turn's kind (a test makes a turn stick with it).
+    private let beforeTurn: (@Sendable (String) -> Void)?
+
     /// - Parameter executor: the queue to run on; a session's runs share
     ///   one with its page's reader. Without one the VM makes its own.
     public init(script: Script, limits: SessionLimits = .init(), logger: Logger,
                 executor: QueueExecutor? = nil, generation: Int = 0,
                 resume: @escaping Resume = { _, _, _ in false },
                 output: @escaping @Sendable (Output) -> Void) {
+        self.init(script: script, limits: limits, logger: logger, executor: executor, generation: generation,
+                  resume: resume, beforeTurn: nil, output: output)
+    }
+
+    package init(script: Script, limits: SessionLimits, logger: Logger, executor: QueueExecutor?,
+                 generation: Int, resume: @escaping Resume, beforeTurn: (@Sendable (String) -> Void)?,
+                 output: @escaping @Sendable (Output) -> Void) {
         self.script = script
         self.limits = limits
         self.logger = logger
         self.output = output
         self.resume = resume
         self.generation = generation
+        self.beforeTurn = beforeTurn
         self.executor = executor ?? QueueExecutor(label: "gizmo.vm")
         if let file = script.file { dependencies.withLock { _ = $0.insert(file.path) } }
+    }
+
+    /// When the turn running now started (``TurnClock/now``); nil between turns.
+    public nonisolated var turnStart: UInt64? {
+        let stamp = turnStamp.load(ordering: .relaxed)
+        return stamp == 0 ? nil : stamp
     }
 
     // MARK: Turns
@@ -219,6 +240,9 @@ public actor GizmoVM {
         lua.push(ref: turnFunction)
         lua.push(kind)
         let count = arguments(lua)
+        turnStamp.store(TurnClock.now, ordering: .relaxed)
+        defer { turnStamp.store(0, ordering: .relaxed) }
+        beforeTurn?(kind)
         do {
             try lua.call(arguments: 1 + count, results: 3, cpuSeconds: limits.cpuSeconds)
         } catch {
@@ -361,7 +385,7 @@ public actor GizmoVM {
                 self.dataFolder.write(call)
             }),
             ("read_file", { [unowned self] call in
-                self.dataFolder.read(call)
+                self.readFile(call)
             }),
             ("load_module", { [unowned self] call in
                 guard let name = call.string(at: 1) else { return call.badArgument(1, "require", "string") }
@@ -406,10 +430,27 @@ public actor GizmoVM {
         guard resources.hasRoom(for: name) else { return call.failure(tooManyNames(caller)) }
         _ = call.charge(-resources.byteCount(of: name))
         let mime = call.string(at: 2) ?? SessionResources.mime(for: file.path)
-        resources.register(name, .init(content: .file(file), mime: mime))
+        resources.register(name, .init(content: .file(file, folder: script.directory), mime: mime))
         dependencies.withLock { _ = $0.insert(file.path) }
         call.push(name)
         return .returning(1)
+    }
+
+    /// `read_file(path)`: the file's text, when it fits in the session's
+    /// memory budget (Swift pushes it with the budget off, so it is asked first).
+    private nonisolated func readFile(_ call: LuaCall) -> LuaCall.Outcome {
+        guard let path = call.string(at: 1) else { return call.failure("gz.read_file: argument #1 must be a path") }
+        switch dataFolder.read(path) {
+        case .success(let bytes):
+            guard call.fits(bytes.count) else {
+                return call.failure("gz.read_file: \(path) has \(bytes.count >> 20) MiB, which would take this session "
+                    + "past its memory budget of \(limits.memoryBytes >> 20) MiB")
+            }
+            call.push(String(decoding: bytes, as: UTF8.self))
+            return .returning(1)
+        case .failure(let failure):
+            return call.failure(failure.message)
+        }
     }
 
     /// Bytes a session may serve are charged to its memory budget: the
@@ -454,24 +495,13 @@ public actor GizmoVM {
             + "gz.get), the most it may hold; cancel some first"
     }
 
-    /// A line for the log: control characters but newlines and tabs shown
-    /// escaped, and at most 16 KiB.
+    /// A script's line for the log: escaped as ``LogText`` does, but for its
+    /// line breaks, which a traceback needs; each line after the first is
+    /// indented, so no line a script writes can pass for the server's own.
     static func bounded(_ text: String) -> String {
-        var out = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count >= 16_384 {
-                out += "... (cut at 16 KiB)"
-                break
-            }
-            if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" || scalar.value == 0x7f {
-                out += String(format: "\\x%02x", scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-            count += 1
-        }
-        return out
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { LogText.escaped($0.replacingOccurrences(of: "\t", with: "    "), limit: 4000) }
+            .joined(separator: "\n\t")
     }
 
     /// Starts a timer; nil when the session holds as many as it may.

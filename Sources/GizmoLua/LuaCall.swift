@@ -88,6 +88,13 @@ public struct LuaCall {
         gz_charge(L, Int64(bytes)) != 0
     }
 
+    /// Whether `bytes` more would fit in the state's memory budget now.
+    public func fits(_ bytes: Int) -> Bool {
+        guard charge(bytes) else { return false }
+        _ = charge(-bytes)
+        return true
+    }
+
     /// An expected failure, as Lua libraries answer it: `nil, message`.
     public func failure(_ message: String) -> Outcome {
         pushNil()

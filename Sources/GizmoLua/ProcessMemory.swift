@@ -1,3 +1,4 @@
+import CGizmoLua
 import Synchronization
 
 /// The process's memory as the system sees it (RSS): glibc keeps memory
@@ -5,6 +6,13 @@ import Synchronization
 /// give it back.
 public enum ProcessMemory {
     private static let trimScheduled = Atomic<Bool>(false)
+
+    /// Once, as the server starts: blocks of 128 KiB and more (a large
+    /// message, a file read, a big string) are mapped on their own, so the
+    /// system gets them back when they are freed, whichever thread freed them.
+    public static func tune() {
+        gz_tune_process_memory()
+    }
 
     /// Gives freed memory back to the system in about a second, at most once
     /// a second however often it is asked: after sessions end, or after a

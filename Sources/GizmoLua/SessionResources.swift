@@ -7,8 +7,11 @@ import Synchronization
 /// Written by the session's VM, read by HTTP handlers on other threads.
 public final class SessionResources: Sendable {
     public enum Content: Sendable, Equatable {
-        /// Read at request time, so a large file never passes through Lua.
-        case file(URL)
+        /// Read at request time, so a large file never passes through Lua,
+        /// and served only while, resolved then, it lies inside `folder`
+        /// (the script's folder) as that resolved when the file was
+        /// registered. Registered without one, a file is kept to its own folder.
+        case file(URL, folder: URL? = nil)
         case bytes([UInt8])
     }
 
@@ -29,14 +32,27 @@ public final class SessionResources: Sendable {
     public func names(servingAnyOf paths: Set<String>) -> [String] {
         table.withLock { table in
             table.compactMap { name, resource in
-                if case .file(let url) = resource.content, paths.contains(url.path) { return name }
+                if case .file(let url, _) = resource.content, paths.contains(url.path) { return name }
                 return nil
             }.sorted()
         }
     }
 
     func register(_ name: String, _ resource: Resource) {
-        table.withLock { $0[name] = resource }
+        var resource = resource
+        if case .file(let url, let folder) = resource.content {
+            let folder = folder ?? url.deletingLastPathComponent()
+            resource.content = .file(url, folder: ConfinedFile.realPath(folder.path).map(URL.init(fileURLWithPath:)) ?? folder)
+        }
+        table.withLock { [resource] in $0[name] = resource }
+    }
+
+    /// The file a resource serves, opened now; nil for bytes.
+    /// - Throws: ``ConfinedFile/Refusal`` when the file has gone, or now
+    ///   lies outside its folder (a symlink swapped in since it was registered).
+    public static func open(_ content: Content) throws(ConfinedFile.Refusal) -> ConfinedFile? {
+        guard case .file(let url, let folder) = content else { return nil }
+        return try ConfinedFile.open(url.path, inside: [folder ?? url.deletingLastPathComponent()], resolved: folder != nil)
     }
 
     /// The most names one session may serve.

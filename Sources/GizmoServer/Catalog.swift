@@ -80,8 +80,14 @@ public final class Catalog: Sendable {
             if let module = readModule(at: root.url, displayFolder: root.given, notes: &notes) {
                 found.append(module)
             }
+            let rootID = FolderID(root.url.path)
             for child in subfolders(of: root.url) {
                 let display = root.given == "/" ? "/\(child)" : "\(root.given)/\(child)"
+                // A link back to the folder itself (`ln -s . again`): its scripts are already a module.
+                if let rootID, FolderID(root.url.appendingPathComponent(child).path) == rootID {
+                    notes.append("gizmolua: \(display): skipped; it is a link to \(root.given) itself")
+                    continue
+                }
                 if let module = readModule(at: root.url.appendingPathComponent(child), displayFolder: display, notes: &notes) {
                     found.append(module)
                 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GizmoLua
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -76,6 +77,7 @@ public struct ConnectProxy: Service {
         do {
             target = try ConnectTarget.parse(path: request.uri.path, query: request.uri.query)
         } catch {
+            logger.info("/connect/: refused \(LogText.escaped(Self.readable(request.uri.path))): \(LogText.escaped(error.message))")
             return ErrorPage.response(.badRequest, title: "Not a gizmo address", message: error.message)
         }
         if !Self.crossSiteMethods.contains(request.method), !OriginCheck.allows(request) {
@@ -119,9 +121,15 @@ public struct ConnectProxy: Service {
             return ErrorPage.response(.gatewayTimeout, title: "The gizmo on port \(port) did not answer",
                                       message: "It did not answer in time. Is it busy, or stopped in a debugger?")
         }
-        logger.info("/connect/\(port): \(error)")
+        logger.info("/connect/\(port): \(LogText.escaped("\(error)"))")
         return ErrorPage.response(.badGateway, title: "The gizmo on port \(port) did not answer properly",
                                   message: "The connection to it failed: \(error).")
+    }
+
+    /// A refused path as a person reads it: percent-decoded where that gives
+    /// text (a `%0D%0A` shows, escaped, as the line break it hides), raw otherwise.
+    static func readable(_ path: String) -> String {
+        path.removingPercentEncoding ?? path
     }
 
     static func nothingListens(_ port: Int) -> String {
@@ -150,7 +158,7 @@ public struct ConnectProxy: Service {
               target.channel == .ws
         else { return false }
         guard OriginCheck.allows(request) else {
-            logger.warning("/connect/\(target.port): refused a WebSocket from another site (Origin \(request.headers[.origin] ?? ""))")
+            logger.warning("/connect/\(target.port): refused a WebSocket from another site (Origin \(LogText.escaped(request.headers[.origin] ?? "")))")
             return false
         }
         guard await Self.isListening(port: target.port) else {

@@ -42,7 +42,7 @@ public struct EntryPoints: Sendable {
         do {
             listing = try catalog.scan()
         } catch {
-            logger.error("\(error.message)")
+            logger.error("\(LogText.escaped(error.message))")
             return ErrorPage.response(.internalServerError, title: "The catalog cannot be read", message: error.message)
         }
         guard let moduleName = query.module else {
@@ -86,7 +86,7 @@ public struct EntryPoints: Sendable {
                                           message: "The script raised an error before it showed anything.",
                                           more: "<pre>\(HTMLText.escape(failure))</pre>" + back)
             }
-            logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
+            logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(LogText.escaped(script.displayPath))"])
             return Response(status: .seeOther, headers: [.location: "gizmo/http/\(session.id)/index.html", .cacheControl: "no-store"])
         } catch {
             return ErrorPage.response(.internalServerError, title: "\(script.name) cannot start",

@@ -1,4 +1,6 @@
 import Foundation
+import GizmoLua
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +13,11 @@ import Glibc
 /// JetBrains) is seen as one change of the original's path. Events are
 /// gathered until the tree has been quiet for `quiet` (or `longest` has
 /// passed since the first), so a save that is several writes, renames and
-/// deletes arrives as one set. New folders are watched as they appear;
-/// hidden ones (`.git`) are not.
+/// deletes arrives as one set (``ChangeBurst``). New folders are watched as
+/// they appear; hidden ones (`.git`) are not. Links to folders are followed,
+/// but each folder is watched once, known by its device and inode, so a
+/// symlink loop ends (with a line in the log) instead of being walked until
+/// paths grow too long.
 public final class FileWatcher: @unchecked Sendable {
     /// Paths (standardized, absolute) created, written, renamed, deleted or
     /// changed in permissions, one set per burst.
@@ -21,26 +26,30 @@ public final class FileWatcher: @unchecked Sendable {
     private let continuation: AsyncStream<Set<String>>.Continuation
     private let fd: Int32
     private let queue = DispatchQueue(label: "gizmo.watcher")
-    private let quiet: DispatchTimeInterval
-    private let longest: DispatchTimeInterval
     private let source: DispatchSourceRead
+    private let logger: Logger
     // Only touched on `queue`:
-    private var folders: [Int32: String] = [:]
-    private var pending: Set<String> = []
-    private var burstStarted: DispatchTime?
-    private var generation = 0
+    private var folders: [Int32: Folder] = [:]
+    private var watched: [FolderID: String] = [:]
+    private var burst: ChangeBurst
+
+    private struct Folder {
+        var path: String
+        var id: FolderID?
+    }
 
     static let maxFolders = 8192
     private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE
         | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB | IN_ONLYDIR)
 
     /// - Throws: ``WatchError`` when the kernel refuses an inotify instance.
-    public init(quiet: DispatchTimeInterval = .milliseconds(25), longest: DispatchTimeInterval = .milliseconds(250)) throws(WatchError) {
+    public init(quiet: Duration = .milliseconds(25), longest: Duration = .milliseconds(250),
+                logger: Logger = Logger(label: "gizmolua.watcher")) throws(WatchError) {
         let fd = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError(message: "inotify: \(String(cString: strerror(errno)))") }
         self.fd = fd
-        self.quiet = quiet
-        self.longest = longest
+        self.logger = logger
+        burst = ChangeBurst(quiet: Self.nanoseconds(quiet), longest: Self.nanoseconds(longest))
         (changes, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [weak self] in self?.readEvents() }
@@ -67,15 +76,18 @@ public final class FileWatcher: @unchecked Sendable {
     public func watch(folder: URL) throws(WatchError) {
         let path = folder.standardizedFileURL.path
         let result: WatchError? = queue.sync {
-            guard !folders.values.contains(path) else { return nil }
+            if let id = FolderID(path), watched[id] != nil { return nil }
             guard folders.count < Self.maxFolders else { return WatchError(message: "cannot watch \(path): too many folders") }
-            let wd = inotify_add_watch(fd, path, Self.mask)
-            guard wd >= 0 else { return WatchError(message: "cannot watch \(path): \(String(cString: strerror(errno)))") }
-            folders[wd] = path
+            guard addWatch(path, id: FolderID(path)) else {
+                return WatchError(message: "cannot watch \(path): \(String(cString: strerror(errno)))")
+            }
             return nil
         }
         if let result { throw result }
     }
+
+    /// How many folders are watched.
+    var folderCount: Int { queue.sync { folders.count } }
 
     /// Stops watching; `changes` ends.
     public func stop() {
@@ -83,22 +95,48 @@ public final class FileWatcher: @unchecked Sendable {
         continuation.finish()
     }
 
-    /// Adds a watch on `path` and the folders under it; false when `path`
-    /// itself cannot be watched.
+    /// Adds a watch on `path` and the folders under it, each folder once;
+    /// false when `path` itself cannot be watched. The files found on the
+    /// way go to `found`, when given.
     @discardableResult
-    private func addTree(_ path: String) -> Bool {
-        guard folders.count < Self.maxFolders else { return false }
-        let wd = inotify_add_watch(fd, path, Self.mask)
-        guard wd >= 0 else { return false }
-        folders[wd] = path
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        for name in names where !name.hasPrefix(".") {
-            let child = path == "/" ? "/\(name)" : "\(path)/\(name)"
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory), isDirectory.boolValue {
-                addTree(child)
+    private func addTree(_ path: String, found: ((String) -> Void)? = nil) -> Bool {
+        var stack = [path]
+        var isTop = true
+        while let folder = stack.popLast() {
+            defer { isTop = false }
+            let id = FolderID(folder)
+            if let id, let first = watched[id] {
+                if first != folder {
+                    logger.warning("hot reload: \(LogText.escaped(folder)) is not watched: it is \(LogText.escaped(first)) again (a symlink loop, or a second link to one folder)")
+                }
+                continue
+            }
+            guard folders.count < Self.maxFolders, addWatch(folder, id: id) else {
+                if isTop { return false }
+                continue
+            }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for name in names.sorted().reversed() where !name.hasPrefix(".") {
+                let child = folder == "/" ? "/\(name)" : "\(folder)/\(name)"
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    stack.append(child)
+                } else {
+                    found?(child)
+                }
             }
         }
+        return true
+    }
+
+    private func addWatch(_ path: String, id: FolderID?) -> Bool {
+        let wd = inotify_add_watch(fd, path, Self.mask)
+        guard wd >= 0 else { return false }
+        // The kernel gives one watch per inode: a second path to it replaces the first.
+        if let old = folders[wd], let oldID = old.id { watched[oldID] = nil }
+        folders[wd] = Folder(path: path, id: id)
+        if let id { watched[id] = path }
         return true
     }
 
@@ -125,49 +163,39 @@ public final class FileWatcher: @unchecked Sendable {
 
     private func handle(wd: Int32, mask: UInt32, name: String) {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-            pending.formUnion(folders.values) // events were lost: everything may have changed
+            burst.changed(folders.values.map(\.path)) // events were lost: everything may have changed
             return
         }
         guard let folder = folders[wd] else { return }
         if mask & UInt32(IN_IGNORED) != 0 {
-            folders[wd] = nil // the folder is gone (or unwatched)
+            // The folder is gone (or unwatched); its inode may come back as another folder.
+            if let id = folder.id, watched[id] == folder.path { watched[id] = nil }
+            folders[wd] = nil
             return
         }
         guard !name.isEmpty else {
-            pending.insert(folder) // the folder itself was deleted or moved
+            burst.changed(folder.path) // the folder itself was deleted or moved
             return
         }
-        let path = folder == "/" ? "/\(name)" : "\(folder)/\(name)"
-        pending.insert(path)
+        let path = folder.path == "/" ? "/\(name)" : "\(folder.path)/\(name)"
+        burst.changed(path)
         if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, !name.hasPrefix(".") {
-            addTree(path)
             // Files made in it before the watch existed count as new too.
-            if let enumerator = FileManager.default.enumerator(atPath: path) {
-                for case let file as String in enumerator { pending.insert("\(path)/\(file)") }
-            }
+            addTree(path) { self.burst.changed($0) }
         }
     }
 
     private func scheduleFlush() {
-        guard !pending.isEmpty else { return }
-        let now = DispatchTime.now()
-        if burstStarted == nil { burstStarted = now }
-        generation += 1
-        let expected = generation
-        let latest = burstStarted! + longest
-        let due = min(now + quiet, latest)
-        queue.asyncAfter(deadline: due) { [weak self] in
-            guard let self, self.generation == expected || DispatchTime.now() >= latest else { return }
-            self.flush()
+        guard let check = burst.eventsRead(now: DispatchTime.now().uptimeNanoseconds) else { return }
+        queue.asyncAfter(deadline: DispatchTime(uptimeNanoseconds: check.at)) { [weak self] in
+            guard let self, let changes = burst.due(check.generation, now: DispatchTime.now().uptimeNanoseconds) else { return }
+            continuation.yield(changes)
         }
     }
 
-    private func flush() {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        pending = []
-        burstStarted = nil
-        continuation.yield(batch)
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }
 

@@ -11,13 +11,11 @@ public enum GizmoApplication {
     /// protects the server.
     static let maxFrameBytes = 4 << 20
 
-    /// The server pings every page this often. Reverse proxies close a
-    /// socket that has been idle for their read timeout (nginx: 60 s by
-    /// default); the ping keeps an idle page's socket alive through them.
-    static let pingPeriod: Duration = .seconds(30)
-
-    /// - Parameter access: the Host names and the token asked of every request
-    ///   but `/ping` and `/healthz`; by default the names of `host`, no token.
+    /// - Parameters:
+    ///   - access: the Host names and the token asked of every request but
+    ///     `/ping` and `/healthz`; by default the names of `host`, no token.
+    ///   - timeouts: how long a connection may keep the server waiting, and
+    ///     how often pages are pinged.
     public static func build(
         registry: SessionRegistry,
         host: String,
@@ -26,6 +24,7 @@ public enum GizmoApplication {
         logger: Logger,
         connectProxy: ConnectProxy? = nil,
         access: ServerAccess? = nil,
+        timeouts: ConnectionTimeouts = .standard,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let access = access ?? ServerAccess(hosts: HostAllowList(bindHost: host))
@@ -49,14 +48,12 @@ public enum GizmoApplication {
             let name = context.parameters.getCatchAll().joined(separator: "/")
             guard let session = lookup(context.parameters.get("id"), in: registry),
                   let resource = session.vm.resources.resource(named: name),
-                  let body = ResourceBody.bytes(of: resource.content)
+                  let body = ResourceBody.of(resource.content)
             else {
                 return ErrorPage.response(.notFound, title: "Not found",
                                           message: "This gizmo serves nothing under that name.")
             }
-            return Response(status: .ok,
-                            headers: [.contentType: resource.mime, .cacheControl: "no-cache"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(status: .ok, headers: [.contentType: resource.mime, .cacheControl: "no-cache"], body: body)
         }
         router.get("/gizmo/http/{id}") { request, context -> Response in
             guard let raw = context.parameters.get("id"), SessionID(raw) != nil else {
@@ -89,9 +86,11 @@ public enum GizmoApplication {
 
         return Application(
             router: router,
+            // A text frame that is not UTF-8 closes the socket before the session sees it.
             server: .http1WebSocketUpgrade(webSocketRouter: webSockets,
-                                           configuration: .init(ws: .init(maxFrameSize: maxFrameBytes,
-                                                                          autoPing: .enabled(timePeriod: pingPeriod)))),
+                                           webSocket: .init(maxFrameSize: maxFrameBytes, autoPing: .enabled(timePeriod: timeouts.pagePing),
+                                                            validateUTF8: true),
+                                           timeouts: timeouts),
             configuration: .init(address: .hostname(host, port: port), serverName: "gizmolua"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
@@ -105,16 +104,5 @@ public enum GizmoApplication {
     private static func lookup(_ raw: String?, in registry: SessionRegistry) -> Session? {
         guard let raw, let id = SessionID(raw) else { return nil }
         return registry.session(id)
-    }
-}
-
-/// The bytes of a registered resource; a file is read when asked for, and a
-/// file that has gone since is nil (a 404).
-enum ResourceBody {
-    static func bytes(of content: SessionResources.Content) -> [UInt8]? {
-        switch content {
-        case .bytes(let bytes): bytes
-        case .file(let url): FileManager.default.contents(atPath: url.path).map(Array.init)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GizmoLua
 import Logging
 import ServiceLifecycle
 
@@ -21,7 +22,7 @@ public final class HotReload: Service, Sendable {
     ///   - followDependencies: also watch the folders of each session's files.
     public init(registry: SessionRegistry, trees: [URL] = [], folders: [URL] = [], followDependencies: Bool,
                 logger: Logger) throws(WatchError) {
-        watcher = try FileWatcher()
+        watcher = try FileWatcher(logger: logger)
         self.registry = registry
         self.followDependencies = followDependencies
         self.logger = logger
@@ -35,7 +36,7 @@ public final class HotReload: Service, Sendable {
             for await changed in watcher.changes {
                 let count = registry.reload(changed: changed)
                 if count > 0 {
-                    logger.debug("files changed: \(changed.sorted().joined(separator: ", ")); \(count) session(s) reload")
+                    logger.debug("files changed: \(LogText.escaped(changed.sorted().joined(separator: ", "))); \(count) session(s) reload")
                 }
                 watchDependencies()
             }
@@ -52,7 +53,7 @@ public final class HotReload: Service, Sendable {
             do {
                 try watcher.watch(folder: URL(fileURLWithPath: folder))
             } catch {
-                logger.warning("hot reload: \(error.message)")
+                logger.warning("hot reload: \(LogText.escaped(error.message))")
             }
         }
     }

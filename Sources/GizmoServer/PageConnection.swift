@@ -18,9 +18,12 @@ struct PageConnection {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in finished {}
-                // Finished: the session ended or another page took it over.
+                // Finished: the session ended, or dropped this page. (Cancelled:
+                // the page's socket failed, and the library closes it.)
+                if Task.isCancelled { return }
                 try? await outbound.close(.normalClosure, reason: nil)
             }
+            var failure: (any Error)?
             do {
                 // Read on the session's queue: a message wakes the thread that runs its turn.
                 try await withTaskExecutorPreference(session.executor) {
@@ -35,11 +38,16 @@ struct PageConnection {
                     }
                 }
             } catch {
-                logger.info("page connection closed: \(error)")
+                logger.info("page connection closed: \(LogText.escaped(String(describing: error)))")
+                failure = error
+                group.cancelAll()
             }
             await session.disconnect(connection)
             finish.finish()
             try await group.waitForAll()
+            // The library closes with the code the error calls for (1007 for a
+            // text frame that is not UTF-8) when the handler lets it through.
+            if let failure { throw failure }
         }
     }
 }

@@ -10,11 +10,13 @@ public final class Session: Sendable {
     /// The script's name, for the page title and the log.
     public let scriptName: String
     private let current: Mutex<Current>
-    private let limits: SessionLimits
+    let limits: SessionLimits
     private let outbox: Outbox
     /// The queue of every run of the script (each reload's VM) and of the
     /// page's reader.
     let executor = QueueExecutor(label: "gizmo.session")
+    /// Tests only: runs at the start of each turn of the session's VMs.
+    private let beforeTurn: (@Sendable (String) -> Void)?
     /// The lifecycle's pending timer (first page, grace), cancelled when replaced or ended.
     private let timer = Mutex<Task<Void, Never>?>(nil)
     /// Reloads run one after another, each after the one before.
@@ -25,7 +27,8 @@ public final class Session: Sendable {
     private let onEnded: @Sendable (Session) -> Void
 
     init(id: SessionID, script: Script, limits: SessionLimits, lifecycle: SessionLifecycle,
-         logger: Logger, onEnded: @escaping @Sendable (Session) -> Void) {
+         logger: Logger, beforeTurn: (@Sendable (String) -> Void)? = nil,
+         onEnded: @escaping @Sendable (Session) -> Void) {
         self.id = id
         self.scriptName = URL(fileURLWithPath: script.displayPath).deletingPathExtension().lastPathComponent
         var logger = logger
@@ -34,8 +37,10 @@ public final class Session: Sendable {
         let outbox = Outbox(logger: logger)
         self.outbox = outbox
         self.limits = limits
+        self.beforeTurn = beforeTurn
         self.current = Mutex(Current(
-            vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, executor: executor, outbox: outbox),
+            vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, executor: executor,
+                            beforeTurn: beforeTurn, outbox: outbox),
             script: script, generation: 0))
         self.lifecycle = Mutex(lifecycle)
         self.onEnded = onEnded
@@ -56,10 +61,11 @@ public final class Session: Sendable {
     public var dependencies: Set<String> { vm.dependencies.withLock { $0 } }
 
     private static func makeVM(_ script: Script, generation: Int, limits: SessionLimits, logger: Logger,
-                               executor: QueueExecutor, outbox: Outbox) -> GizmoVM {
+                               executor: QueueExecutor, beforeTurn: (@Sendable (String) -> Void)?,
+                               outbox: Outbox) -> GizmoVM {
         GizmoVM(script: script, limits: limits, logger: logger, executor: executor, generation: generation,
                 resume: { outbox.resume($0, from: $1, acked: $2, generation: generation) },
-                output: { outbox.deliver($0, from: generation) })
+                beforeTurn: beforeTurn, output: { outbox.deliver($0, from: generation) })
     }
 
     /// Runs the script's main chunk. Throws when the script does not compile.
@@ -199,7 +205,8 @@ public final class Session: Sendable {
         }
         fresh.displayPath = script.displayPath
         let kept = await old.keep()
-        let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, executor: executor, outbox: outbox)
+        let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, executor: executor,
+                               beforeTurn: beforeTurn, outbox: outbox)
         let boot: GizmoVM.BootResult
         do {
             boot = try await next.boot(kept: kept)
@@ -224,11 +231,11 @@ public final class Session: Sendable {
             outbox.send(#"[{"op":"refresh","names":\#(JSONText.array(names))}]"#)
         }
         let elapsed = ContinuousClock.now - started
-        logger.info("reloaded \(fresh.displayPath) in \(Self.milliseconds(elapsed)) ms")
+        logger.info("reloaded \(LogText.escaped(fresh.displayPath)) in \(Self.milliseconds(elapsed)) ms")
     }
 
     private func showOverlay(title: String, message: String) {
-        logger.warning("reload failed: \(message)")
+        logger.warning("reload failed: \(LogText.escaped(message))")
         outbox.send(#"[{"op":"overlay","title":\#(JSONText.string(title)),"msg":\#(JSONText.string(message))}]"#)
     }
 

@@ -3,7 +3,12 @@ import GizmoLua
 import Logging
 import Synchronization
 
-/// Every live session of this server, by id.
+/// Every live session of this server, by id, and the watchdog of their turns.
+///
+/// The watchdog looks every 250 ms for a turn still running one second past
+/// its CPU limit (stuck in C, or in a host call, where the count hook cannot
+/// stop it) and ends its session. A thread cannot be killed: the session,
+/// ended, still counts against `--max-sessions` until its turn returns.
 public final class SessionRegistry: Sendable {
     public struct Configuration: Sendable {
         public var limits: SessionLimits
@@ -12,6 +17,10 @@ public final class SessionRegistry: Sendable {
         /// Seconds a new session waits for its first page; nil: forever.
         public var firstPageTimeout: Double?
 
+        /// Tests only: runs at the start of each turn of every session (a
+        /// test makes a turn stick with it).
+        var beforeTurn: (@Sendable (String) -> Void)?
+
         public init(limits: SessionLimits = .init(), grace: Double = 5, firstPageTimeout: Double? = 60) {
             self.limits = limits
             self.grace = grace
@@ -19,7 +28,23 @@ public final class SessionRegistry: Sendable {
         }
     }
 
+    /// Seconds past its CPU limit a turn may still run before the watchdog
+    /// ends its session.
+    static let watchdogGrace = 1.0
+    static let watchdogPeriod: Duration = .milliseconds(250)
+
+    /// A session that ended while its VM was mid-turn, until that turn returns.
+    private struct UnfinishedTurn {
+        let session: Session
+        let vm: GizmoVM
+        let started: UInt64
+        /// The watchdog gave up on it (it ran past its limit and grace).
+        var stuck: Bool
+    }
+
     private let sessions = Mutex<[SessionID: Session]>([:])
+    /// Ended sessions whose turn still runs, by VM.
+    private let unfinished = Mutex<[ObjectIdentifier: UnfinishedTurn]>([:])
     private let configuration: Configuration
     private let logger: Logger
     private let onSessionEnded: @Sendable (Session) -> Void
@@ -29,6 +54,13 @@ public final class SessionRegistry: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onSessionEnded = onSessionEnded
+        Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.watchdogPeriod)
+                guard let self else { return }
+                self.watchTurns()
+            }
+        }
     }
 
     /// Starts a session of `script`: runs its main chunk and registers it.
@@ -37,8 +69,9 @@ public final class SessionRegistry: Sendable {
         let session = Session(
             id: .make(), script: script, limits: configuration.limits,
             lifecycle: SessionLifecycle(grace: configuration.grace, firstPageTimeout: configuration.firstPageTimeout),
-            logger: logger
+            logger: logger, beforeTurn: configuration.beforeTurn
         ) { [weak self] ended in
+            self?.keepCountingIfMidTurn(ended)
             self?.sessions.withLock { _ = $0.removeValue(forKey: ended.id) }
             self?.onSessionEnded(ended)
             ProcessMemory.trimSoon()
@@ -58,7 +91,15 @@ public final class SessionRegistry: Sendable {
         sessions.withLock { $0[id] }
     }
 
-    public var count: Int { sessions.withLock { $0.count } }
+    /// Sessions that count against `--max-sessions`: the live ones, and
+    /// those ended while a turn of theirs still runs.
+    public var count: Int { sessions.withLock { $0.count } + unfinished.withLock { $0.count } }
+
+    /// Ended sessions whose turn the watchdog gave up on and which has not returned.
+    public var stuckCount: Int { unfinished.withLock { $0.values.count { $0.stuck } } }
+
+    /// Ended sessions whose turn still runs (stuck or not).
+    public var midTurnCount: Int { unfinished.withLock { $0.count } }
 
     /// The files every session depends on.
     var allDependencies: Set<String> {
@@ -76,8 +117,72 @@ public final class SessionRegistry: Sendable {
         return affected.count
     }
 
-    /// Ends every session (the server is stopping).
+    /// Ends every session (the server is stopping). Awaits nothing: a VM
+    /// mid-turn closes when its turn returns, if the process still runs.
     public func endAll(reason: String) {
         for session in sessions.withLock({ Array($0.values) }) { session.end(reason: reason) }
+    }
+
+    // MARK: The watchdog
+
+    /// An ended session whose VM is mid-turn stays counted until the turn returns.
+    private func keepCountingIfMidTurn(_ session: Session, stuck: Bool = false) {
+        let vm = session.vm
+        guard let started = vm.turnStart else { return }
+        unfinished.withLock { turns in
+            if turns[ObjectIdentifier(vm)] == nil {
+                turns[ObjectIdentifier(vm)] = UnfinishedTurn(session: session, vm: vm, started: started, stuck: stuck)
+            }
+        }
+    }
+
+    /// One look at every turn: ends the sessions whose turn has run past its
+    /// CPU limit plus ``watchdogGrace``, and forgets ended sessions whose turn
+    /// has returned.
+    func watchTurns(now: UInt64 = TurnClock.now) {
+        let returned = unfinished.withLock { turns in
+            let returned = turns.filter { $0.value.vm.turnStart != $0.value.started }
+            for key in returned.keys { turns[key] = nil }
+            return returned.values.filter(\.stuck)
+        }
+        for turn in returned {
+            logger.warning("the stuck turn of an ended session returned after \(Self.seconds(turn.started, now)) s; it no longer counts",
+                           metadata: ["session": "\(turn.session.id)"])
+        }
+        // Sessions ended for another reason mid-turn, whose turn then ran on.
+        let overdue = unfinished.withLock { turns in
+            var overdue: [UnfinishedTurn] = []
+            for (key, turn) in turns where !turn.stuck && Self.isOverdue(turn.started, now: now, limits: turn.session.limits) {
+                turns[key]?.stuck = true
+                overdue.append(turn)
+            }
+            return overdue
+        }
+        for turn in overdue { abandon(turn.session, started: turn.started, now: now) }
+        for session in sessions.withLock({ Array($0.values) }) {
+            guard let started = session.vm.turnStart,
+                  Self.isOverdue(started, now: now, limits: session.limits) else { continue }
+            keepCountingIfMidTurn(session, stuck: true)
+            abandon(session, started: started, now: now)
+            let limit = Self.format(session.limits.cpuSeconds)
+            session.end(reason: "the script did not stop at its CPU limit (\(limit) s) and was ended; reload the page to start it again")
+        }
+    }
+
+    private func abandon(_ session: Session, started: UInt64, now: UInt64) {
+        logger.error("a turn has run \(Self.seconds(started, now)) s, past its CPU limit of \(Self.format(session.limits.cpuSeconds)) s and \(Self.format(Self.watchdogGrace)) s of grace; its session is ended, and counts against --max-sessions until the turn returns",
+                     metadata: ["session": "\(session.id)"])
+    }
+
+    private static func isOverdue(_ started: UInt64, now: UInt64, limits: SessionLimits) -> Bool {
+        TurnClock.seconds(from: started, to: now) > limits.cpuSeconds + watchdogGrace
+    }
+
+    private static func seconds(_ start: UInt64, _ end: UInt64) -> String {
+        String(format: "%.1f", TurnClock.seconds(from: start, to: end))
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        String(format: "%g", seconds)
     }
 }

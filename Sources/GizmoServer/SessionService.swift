@@ -14,6 +14,11 @@ import ServiceLifecycle
 /// never sent a request is not closed by Hummingbird's quiesce (its HTTP
 /// handler is only installed with the first request), and would otherwise
 /// keep the server, and `gizmolua run`, alive until the browser drops it.
+/// A page whose session was mid-turn is the same: its reader runs on the
+/// session's executor, so its connection closes only once the turn returns
+/// (seconds, or never for a stuck one); with such pages the process exits
+/// ``midTurnExitDelay`` after ending the sessions, time enough for the
+/// event loops to send each page its `close`. Nothing here awaits a VM.
 public struct SessionService: Service {
     let registry: SessionRegistry
     let exitDeadline: Duration?
@@ -25,14 +30,22 @@ public struct SessionService: Service {
         self.logger = logger
     }
 
+    static let midTurnExitDelay: Duration = .milliseconds(300)
+
     public func run() async throws {
         try? await gracefulShutdown()
         registry.endAll(reason: "the server is stopping")
-        guard let exitDeadline else { return }
+        guard var exitDeadline else { return }
+        let midTurn = registry.midTurnCount
+        if midTurn > 0 { exitDeadline = min(exitDeadline, Self.midTurnExitDelay) }
         let logger = self.logger
         Task.detached {
             try await Task.sleep(for: exitDeadline)
-            logger.debug("idle connections still open \(exitDeadline) after shutdown began; exiting")
+            if midTurn > 0 {
+                logger.info("\(midTurn) sessions were mid-turn when the server stopped; exiting without waiting for their turns")
+            } else {
+                logger.debug("idle connections still open \(exitDeadline) after shutdown began; exiting")
+            }
             exit(0)
         }
     }

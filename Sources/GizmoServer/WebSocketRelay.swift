@@ -1,3 +1,4 @@
+import GizmoLua
 import HummingbirdWebSocket
 import HummingbirdWSClient
 import Logging
@@ -78,7 +79,7 @@ struct WebSocketRelay {
             guard let close else { return (.goingAway, "the gizmo on port \(port) went away") }
             return (close.closeCode, close.reason)
         } catch {
-            logger.info("/connect/\(port): the gizmo's WebSocket failed: \(error)")
+            logger.info("/connect/\(port): the gizmo's WebSocket failed: \(LogText.escaped("\(error)"))")
             return (.unexpectedServerError, "the gizmo on port \(port) did not accept the WebSocket")
         }
     }

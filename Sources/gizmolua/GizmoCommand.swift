@@ -1,4 +1,5 @@
 import ArgumentParser
+import GizmoLua
 
 @main
 struct GizmoCommand: AsyncParsableCommand {
@@ -7,4 +8,18 @@ struct GizmoCommand: AsyncParsableCommand {
         abstract: "Live browser dashboards for running processes, written as Lua scripts.",
         subcommands: [ServeCommand.self, RunCommand.self, ListCommand.self]
     )
+
+    static func main() async {
+        ProcessMemory.tune()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

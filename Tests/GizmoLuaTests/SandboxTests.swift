@@ -122,6 +122,9 @@ struct SandboxTests {
         #"local s = ("a"):rep(30000); for _ in s:gmatch(("a*"):rep(30) .. "b") do end"#,
         #"local s = ("a"):rep(30000); s:gsub(("a*"):rep(30) .. "b", "")"#,
         #"table.move({}, 1, math.maxinteger - 1, 2)"#,
+        #"table.concat(setmetatable({}, {__index = table.concat}), "", 1, 2^53)"#,
+        #"table.remove(setmetatable({year = 2000, month = 1, day = 1}, {__len = os.time}), 1)"#,
+        #"table.insert(setmetatable({year = 2000, month = 1, day = 1}, {__len = os.time}), 1, "x")"#,
         #"local t = {}; for i = 1, 60 do t = {t, t} end; gz.json.encode(t)"#,
     ])
     func workInsideCStopsAtTheDeadline(attack: String) async throws {
@@ -188,6 +191,21 @@ struct SandboxTests {
                 "\(render.map(\.fields))")
         let ok = try await harness.click(try #require(harness.callback(label: "ok")))
         #expect(ok.contains { $0.string("v") == "still alive" })
+    }
+
+    @Test(arguments: [
+        (#"local at = page; for _ = 1, 300 do local kid = gz.Stack({}); at:add(kid); at = kid end"#,
+         "add: components nested more than 200 deep cannot be shown"),
+        (#"local p = gz.window; for _ = 1, 100 do p = p.x end; button:js_init("void 0", {deep = p})"#,
+         "js_init: the arguments cannot be sent to the page"),
+        (#"local inner = gz.Stack({}); page:add(inner); inner:add(page)"#,
+         "add: a component cannot contain itself or one of its parents"),
+        (#"local inner = gz.Stack({}); page:add(inner); inner:attach_children({page})"#,
+         "attach_children: a component cannot contain itself or one of its parents"),
+    ])
+    func whatCouldNeverBeRenderedIsRefusedWhereItIsMade(attack: String, expected: String) async throws {
+        let harness = try await VMHarness(Self.counter(after: "pcall(function() \(attack) end); \(attack)"))
+        #expect(harness.boot.error?.contains(expected) == true, "\(harness.boot.error ?? "no error")")
     }
 
     @Test func aReplyBeforeHelloDoesNotStrandTheMainCode() async throws {

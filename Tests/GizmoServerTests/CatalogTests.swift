@@ -44,6 +44,20 @@ struct CatalogTests {
         #expect(listing.modules[0].scripts.first?.displayPath == "\(folder.path)/demos/broken.lua")
     }
 
+    /// The catalog reads one level of folders, so a loop cannot hold it; a
+    /// link back to a served folder would only list its scripts twice.
+    @Test func aSymlinkLoopIsSkippedWithANote() throws {
+        let folder = TemporaryFolder()
+        folder.write("top.lua", "-- At the top.\n")
+        folder.write("mod/hello.lua", "-- Says hello.\n")
+        folder.link("again", to: ".")
+        folder.link("mod/loop", to: "..")
+        folder.link("self", to: "self")
+        let listing = try Catalog(folders: [folder.path]).scan()
+        #expect(listing.modules.map(\.name).sorted() == ["mod", folder.url.lastPathComponent].sorted())
+        #expect(listing.notes.contains { $0.contains("again: skipped; it is a link to") })
+    }
+
     @Test func eachScanSeesChangedAndNewFiles() throws {
         let folder = demoFolder()
         let catalog = try Catalog(folders: [folder.path])

@@ -34,4 +34,24 @@ public final class TemporaryFolder: @unchecked Sendable {
         try! Data(text.utf8).write(to: file)
         return file
     }
+
+    /// Makes `relativePath` a symbolic link to `destination` (as written:
+    /// relative to the link's folder, or absolute), replacing what was there.
+    public func link(_ relativePath: String, to destination: String) {
+        let link = url.appendingPathComponent(relativePath)
+        try? FileManager.default.removeItem(at: link)
+        try! FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: destination)
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass: tests wait on events,
+/// with a deadline generous enough for a loaded machine, and never time them.
+/// - Returns: whether it held.
+public func eventually(seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
 }

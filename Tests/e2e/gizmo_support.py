@@ -344,6 +344,35 @@ def nonempty_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
+# ---- a server process's figures (Linux /proc) -----------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # per second, for cpu_ticks
+
+
+def rss_kib(pid: int) -> int:
+    """The process's resident set (VmRSS) in KiB."""
+    return _status_field(pid, "VmRSS")
+
+
+def thread_count(pid: int) -> int:
+    return _status_field(pid, "Threads")
+
+
+def _status_field(pid: int, name: str) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {name} in /proc/{pid}/status")
+
+
+def cpu_ticks(pid: int) -> int:
+    """CPU time the process has used (user + system, all its threads), in clock ticks."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()  # the name before ")" may hold spaces
+    return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+
+
 # ---- README screenshots --------------------------------------------------------
 
 SCREENSHOTS = REPO / "docs" / "screenshots"

@@ -16,8 +16,12 @@ VERSION = """\
 -- A gizmo whose text changes between saves.
 local gz = require("gizmo")
 gz.session.saves = (gz.session.saves or 0) + 1
-local field = gz.Input(gz.session.typed or "", {{ on_change = function(v) gz.session.typed = v end }})
-gz.Stack({{ gz.Text("{text}"), gz.Text("runs " .. gz.session.saves), field }}):show()
+local kept = gz.Text("kept: " .. (gz.session.typed or ""))
+local field = gz.Input(gz.session.typed or "", {{ on_change = function(v)
+    gz.session.typed = v
+    kept:text("kept: " .. v)
+end }})
+gz.Stack({{ gz.Text("{text}"), gz.Text("runs " .. gz.session.saves), field, kept }}):show()
 """
 
 OTHER = """\
@@ -64,7 +68,7 @@ def test_a_saved_script_updates_the_open_page_in_place(serve, page, tmp_path):
     mark_page(page)
     field = page.find_element(By.CSS_SELECTOR, "input.gz-input")
     field.send_keys("kept across saves")
-    time.sleep(0.3)  # the input reaches the session
+    wait_text(page, "kept: kept across saves")  # the session has it: the save may come
 
     save(script, VERSION.format(text="second version"))
     wait_text(page, "second version")
@@ -75,7 +79,7 @@ def test_a_saved_script_updates_the_open_page_in_place(serve, page, tmp_path):
 
     # A syntax error: an overlay naming the line, over the last good page.
     save(script, VERSION.format(text="third") + "local = 1\n")
-    wait(page).until(lambda d: "edit_me.lua:6:" in overlay_text(d), message="no overlay with the line number")
+    wait(page).until(lambda d: "edit_me.lua:10:" in overlay_text(d), message="no overlay with the line number")
     assert page.find_elements(By.XPATH, "//*[normalize-space()='second version']")
     # Fixed: the overlay goes, the new version shows.
     save(script, VERSION.format(text="fixed version"))

@@ -102,8 +102,12 @@ static inline void gz_new_table(lua_State *L) { lua_createtable(L, 0, 0); }
 /* A full collection (finalizers run protected, so this never raises). */
 static inline void gz_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 
-/* Gives memory freed by ended sessions back to the system (glibc keeps it
-   in its arenas otherwise); a no-op elsewhere. */
+/* Gives memory freed by ended sessions back to the system now: jemalloc's
+   purge where the executable links it, glibc's malloc_trim otherwise
+   (process_memory.c). */
 void gz_trim_process_memory(void);
+/* Once at start, on glibc's allocator only: large blocks always from mmap,
+   so freeing gives them back. */
+void gz_tune_process_memory(void);
 
 #endif

@@ -4,14 +4,17 @@
 -- gizmo.lua): most pages use none, and each session would otherwise hold
 -- their code. `install` at the bottom defines them.
 
-local type, tostring, pairs, error = type, tostring, pairs, error
+local type, tostring, pairs, error, pcall = type, tostring, pairs, error, pcall
 local sort, concat = table.sort, table.concat
 local format, match, gmatch = string.format, string.match, string.gmatch
+-- js_init's arguments ride in every render, inside the tree: they must fit there.
+local MAX_ARGUMENT_DEPTH = 64
 
 ---@param gz gz the module, to define the constructors in
 ---@param runtime table the runtime's modules (runtime.lua)
 local function install(gz, runtime)
     local components, host = runtime.components, runtime.host
+    local json_encode = host.json_encode
     ---@class gz.Component
     local Component = components.Component
     local check_type, new_component, with_methods, update, to_expr, serve, add_head, as_component, Html =
@@ -67,6 +70,11 @@ local function install(gz, runtime)
             end
             bound[name] = to_expr(value)
         end
+        -- Kept with the component and sent with every render: what cannot be
+        -- sent (nested too deep) is refused here, at the script's line, not
+        -- by every render after.
+        local ok, problem = pcall(json_encode, bound, MAX_ARGUMENT_DEPTH)
+        if not ok then error("js_init: the arguments cannot be sent to the page (" .. tostring(problem) .. ")", 2) end
         local init = { code = code, args = bound }
         self._inits = self._inits or {}
         self._inits[#self._inits + 1] = init

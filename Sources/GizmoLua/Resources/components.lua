@@ -330,6 +330,42 @@ end
 
 local as_component
 
+-- How many levels of components hang below c (c alone is 1), counting no
+-- further than `limit`.
+local function height(c, limit)
+    local kids = rawget(c, "kids")
+    if limit <= 1 or type(kids) ~= "table" then return 1 end
+    local tallest = 0
+    for i = 1, rawlen(kids) do
+        local kid = rawget(kids, i)
+        if is_component(kid) then
+            local h = height(kid, limit - 1)
+            if h > tallest then tallest = h end
+        end
+    end
+    return tallest + 1
+end
+
+--- Raises (at the script's line, `level` as error counts from the caller)
+--- unless `child` may go into `parent`: not the parent itself or one of its
+--- parents (a loop), and no deeper than a render can carry. Checked when a
+--- child is placed, so no tree a page cannot be sent is ever built.
+function components.check_placement(parent, child, fname, level)
+    local depth, ancestor = 0, parent
+    repeat
+        if rawequal(ancestor, child) then
+            error(fname .. ": a component cannot contain itself or one of its parents", level + 1)
+        end
+        depth = depth + 1
+        ancestor = rawget(ancestor, "_parent")
+    until type(ancestor) ~= "table"
+    if depth + height(child, MAX_RENDER_DEPTH) > MAX_RENDER_DEPTH then
+        error(format("%s: components nested more than %d deep cannot be shown", fname, MAX_RENDER_DEPTH),
+            level + 1)
+    end
+end
+local check_placement = components.check_placement
+
 --- Appends a child component (a string becomes a Text). A component lives
 --- in one place: adding it here moves it from where it was.
 ---@generic C: gz.Component
@@ -338,11 +374,7 @@ local as_component
 ---@return C self
 function Component:add(child)
     child = as_component(child, "add", 1, "Stack")
-    local ancestor = self
-    repeat
-        if rawequal(ancestor, child) then error("add: a component cannot contain itself or one of its parents", 2) end
-        ancestor = rawget(ancestor, "_parent")
-    until type(ancestor) ~= "table"
+    check_placement(self, child, "add", 2)
     detach(child)
     self._text, self._html = nil, nil
     local kids = own_kids(self)

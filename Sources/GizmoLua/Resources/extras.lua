@@ -14,10 +14,10 @@ local function install(gz, runtime)
     ---@class gz.Component
     local Component = components.Component
     local check_type, new_component, update, emit, as_component, detach, clear_content, own_kids,
-        mounted, node_of, array =
+        mounted, node_of, array, check_placement =
         components.check_type, components.new_component, components.update, runtime.page.emit,
         components.as_component, components.detach, components.clear_content, components.own_kids,
-        components.mounted, components.node_of, components.array
+        components.mounted, components.node_of, components.array, components.check_placement
 
     --- What gz.after and gz.every return.
     ---@class gz.Timer
@@ -105,7 +105,10 @@ local function install(gz, runtime)
     function Component:attach_children(children)
         check_type(children, "table", "attach_children", 1)
         local list = {}
-        for i, child in ipairs(children) do list[i] = as_component(child, "attach_children", 1, "Stack") end
+        for i, child in ipairs(children) do
+            list[i] = as_component(child, "attach_children", 1, "Stack")
+            check_placement(self, list[i], "attach_children", 2)
+        end
         clear_content(self)
         for i, child in ipairs(list) do
             detach(child)

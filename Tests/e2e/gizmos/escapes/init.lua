@@ -1,0 +1,5 @@
+-- Sandbox escapes: one script per way a script could get code run outside
+-- its limits, cost the server more than its own session, or wedge its page.
+-- Each page has a button per road of its class ("attack <road>"), a "ping"
+-- button, and texts that show what ran; Tests/e2e/test_escapes.py clicks
+-- them and checks that each attack costs only its own session.
