@@ -5,6 +5,11 @@
 #   make run          build, then run SCRIPT (default: the hello_env demo)
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
 #   make unit | e2e   one half of `make test`
+#   make fuzz         libFuzzer over the JSON codec and the frame decoder,
+#                     FUZZ_RUNS (default 1,000,000) inputs each, then the live
+#                     protocol fuzzer, FUZZ_FRAMES (1,000,000) frames (docs/fuzzing.md)
+#   make fuzz-smoke   the libFuzzer targets, 10,000 inputs each from a fixed seed
+#                     (part of `make test`, as is the protocol fuzzer's 10,000 frames)
 #   make poem-audio   remake scripts/waveform_poem/poem.ogg (espeak-ng + sox)
 #   make bench        release build, then time `gizmolua serve` against the
 #                     performance budgets and beside H5Gizmos (docs/performance.md);
@@ -87,7 +92,8 @@ fi
 endef
 
 .PHONY: deps test-deps test-apt build serve run test unit e2e bench bench-apt bench-h5gizmos profile poem-audio clean \
-        container-deps container-base release container-image container-test
+        container-deps container-base release container-image container-test \
+        fuzz fuzz-smoke fuzz-build fuzz-deps
 
 deps:
 	@$(call apt_ensure,$(DEB_DEPS))
@@ -114,7 +120,7 @@ serve: build
 run: build
 	$(BIN) run $(SCRIPT)
 
-test: test-deps build
+test: test-deps build fuzz-smoke
 	$(SWIFT) test
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
 
@@ -167,6 +173,108 @@ $(BENCH_H5)/.installed: $(BENCH_H5_PKG)/pyproject.toml $(wildcard $(BENCH_H5_PKG
 poem-audio:
 	@$(call apt_ensure,$(DEB_POEM_DEPS))
 	scripts/waveform_poem/make_audio.sh
+
+# ---- fuzzing --------------------------------------------------------------------
+#
+# libFuzzer targets in C (Tests/fuzz/, docs/fuzzing.md), built with
+# AddressSanitizer and UndefinedBehaviorSanitizer around the project's own C:
+# json_fuzzer over the codec, frame_fuzzer over a session's runtime fed frames.
+# FUZZ_CC needs libFuzzer: the Swift toolchain's clang has it (and ld.lld);
+# FUZZ_CC=clang-NN installs Debian's clang-NN, libclang-rt-NN-dev and lld-NN.
+# The long run keeps what it learns in FUZZ_DIR/corpus; the smoke run starts
+# from the committed seeds alone, with a fixed seed, so `make test` is the same
+# on every machine. A crash is saved under FUZZ_DIR/crashes/ and fails the target.
+FUZZ_CC     ?= clang
+FUZZ_DIR    := .build/fuzz
+FUZZ_SRC    := Tests/fuzz
+FUZZ_RUNS   ?= 1000000
+# Frames the live protocol fuzzer (Tests/e2e/test_protocol_fuzz.py) sends in
+# the long run; `make test` sends its default, 10,000.
+FUZZ_FRAMES ?= 1000000
+FUZZ_SMOKE_RUNS := 10000
+FUZZ_TARGETS := json_fuzzer frame_fuzzer
+FUZZ_DEB    = $(if $(filter clang-%,$(notdir $(FUZZ_CC))),$(notdir $(FUZZ_CC)) \
+              libclang-rt-$(patsubst clang-%,%,$(notdir $(FUZZ_CC)))-dev lld-$(patsubst clang-%,%,$(notdir $(FUZZ_CC))))
+# No fake stacks for use-after-return: every Lua error is a longjmp, and
+# ASan's fake stacks then cost a tenth of the time.
+FUZZ_CFLAGS := -g -O1 -Wall -Wextra -ISources/CGizmoLua/include \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fsanitize-address-use-after-return=never
+FUZZ_LINK   := -fsanitize=fuzzer -fuse-ld=lld
+# A turn that has not ended after FUZZ_TIMEOUT seconds is a finding (a normal
+# input takes milliseconds; the figure is generous for a loaded machine).
+FUZZ_TIMEOUT ?= 60
+FUZZ_FLAGS   = -max_len=4096 -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+               -artifact_prefix=$(FUZZ_DIR)/crashes/
+
+# The project's C under test: the codec, the pattern matcher, the bounded
+# library functions (every file of Sources/CGizmoLua but host.c).
+FUZZ_GIZMO_C := $(filter-out Sources/CGizmoLua/host.c,$(wildcard Sources/CGizmoLua/*.c))
+
+fuzz-deps: deps
+	@$(call apt_ensure,$(FUZZ_DEB))
+
+# The C that is not under test (the host's allocator and hooks, the JSON
+# checker the targets judge with) is compiled without libFuzzer's coverage:
+# it would only slow the targets down and tell libFuzzer nothing about an input.
+$(FUZZ_DIR)/host.o: Sources/CGizmoLua/host.c Sources/CGizmoLua/include/gizmolua.h | fuzz-deps
+	@mkdir -p $(FUZZ_DIR)/crashes
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags lua5.4) -c $< -o $@
+
+$(FUZZ_DIR)/json_check.o: $(FUZZ_SRC)/json_check.c $(FUZZ_SRC)/json_check.h | fuzz-deps
+	@mkdir -p $(FUZZ_DIR)/crashes
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/json_fuzzer: $(FUZZ_SRC)/json_fuzzer.c $(FUZZ_SRC)/value_recipe.c $(FUZZ_SRC)/value_recipe.h \
+                         $(FUZZ_GIZMO_C) $(FUZZ_DIR)/host.o $(FUZZ_DIR)/json_check.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) $$(pkg-config --cflags lua5.4) $(filter %.c %.o,$^) \
+	    $$(pkg-config --libs lua5.4) -lm -o $@
+
+# The runtime's Lua files are read when the target starts (GIZMO_RUNTIME_DIR
+# overrides where), so a change to them needs no rebuild.
+$(FUZZ_DIR)/frame_fuzzer: $(FUZZ_SRC)/frame_fuzzer.c $(FUZZ_SRC)/session.c $(FUZZ_SRC)/session.h \
+                          $(FUZZ_SRC)/lua_coverage.c $(FUZZ_SRC)/lua_coverage.h \
+                          $(FUZZ_GIZMO_C) $(FUZZ_DIR)/host.o $(FUZZ_DIR)/json_check.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) $$(pkg-config --cflags lua5.4) \
+	    -DGIZMO_RUNTIME_DIR='"$(abspath Sources/GizmoLua/Resources)"' $(filter %.c %.o,$^) \
+	    $$(pkg-config --libs lua5.4) -lm -o $@
+
+fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+
+# $(call fuzz_start,NAME,CORPORA,FLAGS): NAME_fuzzer in the background, over
+# CORPORA/NAME (where new inputs go) and its committed seeds, with its
+# dictionary, logging to CORPORA/NAME.log.
+define fuzz_start
+$(FUZZ_DIR)/$(1)_fuzzer $(FUZZ_FLAGS) -dict=$(FUZZ_SRC)/$(1).dict $(3) $(2)/$(1) $(FUZZ_SRC)/corpus/$(1) \
+  > $(2)/$(1).log 2>&1 &
+endef
+
+# $(call fuzz_both,CORPORA,FLAGS): both targets at once, a core each; fails
+# (showing the log's end) if either found something.
+define fuzz_both
+mkdir -p $(1)/json $(1)/frame
+@echo "json_fuzzer and frame_fuzzer $(2): logs in $(1)/json.log and $(1)/frame.log"
+@trap 'kill $$json $$frame 2>/dev/null' INT TERM; \
+$(call fuzz_start,json,$(1),$(2)) json=$$!; \
+$(call fuzz_start,frame,$(1),$(2)) frame=$$!; \
+failed=0; \
+for t in json frame; do \
+  if wait $${!t}; then \
+    grep -E '^(Done |stat::number_of_executed_units|stat::peak_rss_mb|frame_fuzzer: [0-9])' $(1)/$$t.log; \
+  else \
+    failed=1; tail -60 $(1)/$$t.log; echo "$${t}_fuzzer found something: $(1)/$$t.log, $(FUZZ_DIR)/crashes/"; \
+  fi; \
+done; \
+exit $$failed
+endef
+
+fuzz: fuzz-build test-deps build
+	$(call fuzz_both,$(FUZZ_DIR)/corpus,-runs=$(FUZZ_RUNS))
+	FUZZ_FRAMES=$(FUZZ_FRAMES) $(VENV)/bin/python -m pytest -q -rA $(E2E_DIR)/test_protocol_fuzz.py
+
+fuzz-smoke: fuzz-build
+	rm -rf $(FUZZ_DIR)/smoke
+	$(call fuzz_both,$(FUZZ_DIR)/smoke,-runs=$(FUZZ_SMOKE_RUNS) -seed=1)
 
 # ---- containers ---------------------------------------------------------------
 

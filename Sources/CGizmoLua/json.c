@@ -116,13 +116,15 @@ static void encode_number(lua_State *L, out_buffer *b, int index) {
 }
 
 /* A table is an array when its keys are exactly 1..#t, or when it is empty
- * and marked with gz.json.array. */
+ * and marked with gz.json.array. #t is any border, so a table with holes
+ * ({1, nil, 3, 4, nil, 6} can have #t == 4) must fail on a key past it, not
+ * only on the count: else the keys past the border are silently lost. */
 static int is_array(lua_State *L, int index, lua_Integer *length) {
     lua_Integer n = (lua_Integer)lua_rawlen(L, index), count = 0;
     lua_pushnil(L);
     while (lua_next(L, index)) {
         lua_pop(L, 1);
-        if (!lua_isinteger(L, -1)) {
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n) {
             lua_pop(L, 1);
             return 0;
         }
@@ -340,6 +342,12 @@ static void decode_number(reader *r) {
     memcpy(text, start, n);
     text[n] = 0;
     if (lua_stringtonumber(r->L, text) != n + 1) { r->p = start; json_fail(r, "bad number"); }
+    /* 1e400 would be infinity, which no JSON can say (the encoder writes
+     * null): refused, as any other number JSON cannot hold. */
+    if (!lua_isinteger(r->L, -1) && !isfinite((double)lua_tonumber(r->L, -1))) {
+        r->p = start;
+        json_fail(r, "number out of range");
+    }
 }
 
 static void expect_word(reader *r, const char *word) {
