@@ -9,9 +9,10 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "gizmobench",
         abstract: "Measure gizmolua serve against its performance budgets.",
         discussion: """
-        Starts the gizmolua binary on a temp folder holding the click counter, hello_env and a
-        script it rewrites, and measures session start, callback round trips (1 and many
-        sessions), throughput, memory per idle session, hot reload and start-up. Then the same
+        Starts the gizmolua binary on a temp folder holding the click counter, hello_env, a
+        script it rewrites and a spinner, and measures session start, callback round trips (1 and
+        many sessions), throughput, memory per idle session, hot reload, start-up, and session
+        start and SIGTERM while 500 sessions spin to their CPU limit. Then the same
         session start, round trip and memory of H5Gizmos, through its GizmoLink, from the venv
         `make bench-h5gizmos` makes, side by side as ratios.
         Run it from the package folder (it copies the scripts from there), on a quiet machine.
@@ -30,7 +31,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`) or h5gizmos.")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning or h5gizmos.")
     var only: String?
 
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
@@ -64,6 +65,8 @@ struct BenchCommand: AsyncParsableCommand {
             settings.saves = 3
             settings.startups = 3
             settings.floorTrips = 10
+            settings.spinningSessions = 50
+            settings.spinningStarts = 10
         }
         settings.idleScript = idleScript
         if let clicks {
@@ -71,12 +74,12 @@ struct BenchCommand: AsyncParsableCommand {
             settings.clicks = clicks
         }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        guard only == nil || ["memory", "round-trip", "h5gizmos"].contains(only) else {
-            throw ValidationError("--only takes memory, round-trip or h5gizmos")
+        guard only == nil || ["memory", "round-trip", "spinning", "h5gizmos"].contains(only) else {
+            throw ValidationError("--only takes memory, round-trip, spinning or h5gizmos")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
         // Checked first: a missing venv is said before a minute of measuring, not after.
-        let h5Bench = noH5Gizmos || only == "memory" || only == "round-trip" ? nil : try h5GizmosBench(logs: folder.logs)
+        let h5Bench = noH5Gizmos || ["memory", "round-trip", "spinning"].contains(only) ? nil : try h5GizmosBench(logs: folder.logs)
         if only == "h5gizmos", let h5Bench {
             print(Report.h5gizmos(try await h5Bench.run(progress: progress)))
             return
@@ -91,6 +94,10 @@ struct BenchCommand: AsyncParsableCommand {
             let stats = try await bench.roundTripOneSession(server, entry: entry)
             try await entry.shutdown()
             print("round trip, 1 session: \(stats.count) clicks, p50 \(String(format: "%.3f", stats.p50)) ms")
+            return
+        }
+        if only == "spinning" {
+            print(Report.spinning(try await bench.startWhileSpinning()))
             return
         }
         if only == "memory" {
@@ -129,6 +136,8 @@ struct BenchCommand: AsyncParsableCommand {
             let memory = try await bench.memoryPerIdleSession(environment: containerEnvironment(folder))
             progress("memory: the same in the bench's own environment")
             let memoryOwn = try await bench.memoryPerIdleSession()
+            progress("session start while \(settings.spinningSessions) sessions spin to their CPU limit, then SIGTERM, on a fresh server")
+            let spinning = try await bench.startWhileSpinning()
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
@@ -139,7 +148,7 @@ struct BenchCommand: AsyncParsableCommand {
                 throughputEventsPerSecond: throughput, memory: memory, memoryOwnEnvironment: memoryOwn,
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
-                hotReloadMs: reload, startupMs: startup,
+                hotReloadMs: reload, startupMs: startup, spinning: spinning,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
                                                       roundTripMs: oneSession, memory: memoryOwn) })
         } catch {

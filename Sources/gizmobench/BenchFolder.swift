@@ -1,8 +1,8 @@
 import Foundation
 
 /// The temp folder of a run: `served/bench`, the module the servers serve
-/// (copies of the click counter and hello_env, and `reload_me.lua`, which
-/// the hot-reload measurement rewrites), and `logs`, the servers' output,
+/// (copies of the click counter and hello_env, `reload_me.lua`, which the
+/// hot-reload measurement rewrites, and `spinner.lua`), and `logs`, the servers' output,
 /// kept out of the watched tree.
 struct BenchFolder {
     static let module = "bench"
@@ -31,7 +31,24 @@ struct BenchFolder {
             try manager.copyItem(at: from, to: module.appending(path: from.lastPathComponent))
         }
         try Self.reloadSource(version: 0).write(to: reloadScript, atomically: false, encoding: .utf8)
+        try Self.spinnerSource.write(to: module.appending(path: "\(Self.spinner).lua"), atomically: false, encoding: .utf8)
     }
+
+    /// A script whose timer spins until the CPU limit stops it, and again
+    /// 10 ms later: each run is scheduled before it spins, so being stopped
+    /// cancels nothing.
+    static let spinner = "spinner"
+    static let spinnerSource = """
+        -- Written by gizmobench: a timer that keeps a core busy until the server stops it.
+        local gz = require("gizmo")
+        gz.Text("spinning"):show()
+        local function spin()
+            gz.after(0.01, spin)
+            while true do end
+        end
+        gz.after(0, spin)
+
+        """
 
     static func reloadSource(version: Int) -> String {
         """

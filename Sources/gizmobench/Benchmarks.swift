@@ -19,6 +19,10 @@ struct Benchmarks {
         var startups = 10
         /// Round trips of the loopback echo, paced like the sessions.
         var floorTrips = 50
+        /// Sessions spinning in their timers while new sessions start.
+        var spinningSessions = 500
+        /// Sessions started, one after the other, while they spin.
+        var spinningStarts = 50
     }
 
     let binary: URL

@@ -51,6 +51,8 @@ struct Figures: Codable {
     var idleScriptEnvironment: Int?
     var hotReloadMs: Stats
     var startupMs: Stats
+    /// Session start and SIGTERM while sessions spin to their CPU limit.
+    var spinning: SpinningFigures
     /// H5Gizmos beside these figures; nil with --no-h5gizmos.
     var sideBySide: SideBySide?
 

@@ -28,6 +28,12 @@ enum Report {
                          "", "", "-", ""))
         latency("hot reload (ms)", figures.hotReloadMs, budget: 100)
         latency("start-up, exec to accept (ms)", figures.startupMs, budget: 100)
+        let spinning = figures.spinning
+        let start = spinning.sessionStartMs
+        lines.append(row("session start, \(spinning.sessions) sessions spinning (ms)", "\(start.count)", ms(start.p50),
+                         ms(start.p99), ms(start.max), "p99 <= 100", start.p99 <= 100 ? "ok" : "MISSED"))
+        lines.append(row("  SIGTERM to exit while they spin (ms)", "1", ms(spinning.sigtermToExitMs), "", "",
+                         "<= 2000", spinning.sigtermToExitMs <= 2000 ? "ok" : "MISSED"))
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
             + " in a container's environment (\(Benchmarks.containerEnvironment(dataFolder: URL(filePath: "/")).count) variables, as podman runs the image)"
@@ -68,6 +74,14 @@ enum Report {
                 + "\(memory.gizmoLinkRssAfterKib / 1024) MiB; per session \(kib(memory.perSessionPssKib)) KiB by PSS, "
                 + "\(kib(Double(memory.processesRssAnonKib) / Double(max(memory.sessions, 1)))) KiB anonymous",
         ].joined(separator: "\n")
+    }
+
+    /// `--only spinning`: that measurement alone.
+    static func spinning(_ figures: SpinningFigures) -> String {
+        let start = figures.sessionStartMs
+        return "\(figures.sessions) sessions spinning (--cpu-limit \(String(format: "%g", figures.cpuLimitSeconds)), "
+            + "\(figures.failedLaunches) failed to launch): session start n \(start.count), p50 \(ms(start.p50)) ms, "
+            + "p99 \(ms(start.p99)) ms, max \(ms(start.max)) ms; SIGTERM to exit \(ms(figures.sigtermToExitMs)) ms"
     }
 
     /// `--only h5gizmos`: H5Gizmos' figures alone.
