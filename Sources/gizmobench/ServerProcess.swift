@@ -67,6 +67,20 @@ final class ServerProcess {
         process.waitUntilExit()
     }
 
+    /// SIGTERM, then wait for the exit up to `timeout`; past it, SIGKILL.
+    /// - Returns: SIGTERM to exit, or nil when it had to be killed.
+    func stop(within timeout: Duration) -> Duration? {
+        guard process.isRunning else { return .zero }
+        let clock = ContinuousClock()
+        let start = clock.now
+        process.terminate()
+        while process.isRunning && clock.now - start < timeout { usleep(200) }
+        guard process.isRunning else { return clock.now - start }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return nil
+    }
+
     /// Runs `binary` with stdout and stderr to files, stdin empty, and the
     /// environment of the bench changed by `environment` (nil: unset), or
     /// `exactly` that environment.
