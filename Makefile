@@ -281,25 +281,33 @@ fuzz-smoke: fuzz-build
 container-deps:
 	@$(call apt_ensure,$(DEB_CONTAINER_DEPS) $(DEB_DEPS) $(DEB_TEST_DEPS))
 
-# Debian minbase plus liblua5.4-0, with no apt lists, caches or docs: the
-# runtime stage then needs no network. `podman rmi $(CONTAINER_BASE)` remakes it.
+# Debian minbase plus CONTAINER_BASE_DEBS, with no apt lists, caches or docs:
+# the runtime stage then needs no network. The base's label lists them, and a
+# base made with another list is made again; `podman rmi $(CONTAINER_BASE)`
+# remakes it too.
+CONTAINER_BASE_DEBS := liblua5.4-0 libjemalloc2
+comma := ,
+empty :=
+space := $(empty) $(empty)
 container-base: container-deps
-	@if $(PODMAN) image exists $(CONTAINER_BASE); then \
+	@if [ "$$($(PODMAN) image inspect --format '{{index .Labels "gizmolua.debs"}}' $(CONTAINER_BASE) 2>/dev/null)" \
+	     = "$(CONTAINER_BASE_DEBS)" ]; then \
 	  echo "$(CONTAINER_BASE) exists"; \
 	else \
 	  root=$(CONTAINER_WORK)/rootfs; rm -rf "$$root"; mkdir -p $(CONTAINER_WORK); \
 	  echo "debootstrap $(CONTAINER_SUITE) into $$root"; \
-	  $(SUDO) debootstrap --variant=minbase --include=liblua5.4-0 \
+	  $(SUDO) debootstrap --variant=minbase --include=$(subst $(space),$(comma),$(CONTAINER_BASE_DEBS)) \
 	    $(CONTAINER_SUITE) "$$root" $(CONTAINER_MIRROR) >$(CONTAINER_WORK)/debootstrap.log \
 	    || { tail -20 $(CONTAINER_WORK)/debootstrap.log; exit 1; }; \
 	  $(SUDO) rm -rf "$$root"/var/cache/apt/archives/*.deb "$$root"/var/cache/apt/*.bin \
 	    "$$root"/var/lib/apt/lists/* "$$root"/usr/share/doc/* "$$root"/usr/share/man/* \
 	    "$$root"/usr/share/info/*; \
-	  $(SUDO) tar --numeric-owner -C "$$root" -c . | $(PODMAN) import - $(CONTAINER_BASE); \
+	  $(SUDO) tar --numeric-owner -C "$$root" -c . \
+	    | $(PODMAN) import --change 'LABEL gizmolua.debs="$(CONTAINER_BASE_DEBS)"' - $(CONTAINER_BASE); \
 	  $(SUDO) rm -rf "$$root"; \
 	fi
 
-# The Swift runtime linked in, so the image needs only glibc and liblua5.4-0.
+# The Swift runtime linked in, so the image needs only glibc, liblua5.4-0 and libjemalloc2.
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmolua
 

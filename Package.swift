@@ -65,10 +65,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // jemalloc (Debian's libjemalloc-dev), linked statically: the
-            // server's allocator, which gives memory back after sessions end
-            // (Sources/CGizmoLua/process_memory.c); the image needs nothing more.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libjemalloc.a"], .when(platforms: [.linux]))]
+            // jemalloc (Debian's libjemalloc2): the server's allocator, which
+            // gives memory back after sessions end (Sources/CGizmoLua/process_memory.c).
+            // Linked as a shared library, so that every library of the process
+            // (libc's own strdup, libstdc++, liblua) allocates and frees with
+            // it: linked statically, its functions stay hidden from them under
+            // --static-swift-stdlib, and a block from glibc's malloc freed by
+            // jemalloc crashes.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "gizmobench",
