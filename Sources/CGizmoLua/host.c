@@ -11,8 +11,6 @@
  * enough to report a stopped handler and send its frame, short enough that
  * script code the runtime was tricked into running cannot hold a core. */
 #define GZ_RUNTIME_GRACE_NS 500000000u
-/* A turn that has run this long takes a slot of the gate of long turns. */
-#define GZ_LONG_TURN_NS 20000000u
 
 typedef struct gz_host {
     size_t used;
@@ -25,8 +23,6 @@ typedef struct gz_host {
     double cpu_seconds;    /* the turn's limit, for the message */
     uint64_t deadline_ns;  /* the script's; 0: no turn running */
     uint64_t runtime_deadline_ns; /* the runtime's (main thread's) */
-    uint64_t turn_start_ns; /* when the running turn started */
-    int long_turn;         /* the turn holds a slot of the gate (turn_gate.c) */
     int refs;              /* live registry references made by gz_ref */
     lua_State *main;
     void *context;
@@ -101,31 +97,17 @@ static void prepare_stop(lua_State *L, gz_host *h) {
     lua_concat(L, 2);
 }
 
-/* Whether the code running in L is past its deadline. A turn that has run
- * GZ_LONG_TURN_NS takes a slot of the gate of long turns first, waiting for
- * one if need be (turn_gate.c). */
-static int past_deadline(lua_State *L, gz_host *h) {
-    if (h->deadline_ns == 0) return 0;
-    uint64_t deadline = deadline_of(h, L);
-    uint64_t now = monotonic_ns();
-    if (!h->long_turn && now - h->turn_start_ns >= GZ_LONG_TURN_NS && now < deadline) {
-        h->long_turn = gz_turn_gate_enter(deadline);
-        now = monotonic_ns();
-    }
-    return now >= deadline;
-}
-
 static void gz_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     gz_host *h = host_of(L);
-    if (!past_deadline(L, h)) return;
+    if (h->deadline_ns == 0 || monotonic_ns() < deadline_of(h, L)) return;
     prepare_stop(L, h);
     lua_error(L);
 }
 
 void gz_check_deadline(lua_State *L) {
     gz_host *h = host_of(L);
-    if (!past_deadline(L, h)) return;
+    if (h->deadline_ns == 0 || monotonic_ns() < deadline_of(h, L)) return;
     prepare_stop(L, h);
     lua_error(L);
 }
@@ -223,8 +205,7 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
     h->memory_exceeded = 0;
     h->runtime_stopped = 0;
     h->cpu_seconds = cpu_seconds;
-    h->turn_start_ns = monotonic_ns();
-    h->deadline_ns = cpu_seconds > 0 ? h->turn_start_ns + (uint64_t)(cpu_seconds * 1e9) : 0;
+    h->deadline_ns = cpu_seconds > 0 ? monotonic_ns() + (uint64_t)(cpu_seconds * 1e9) : 0;
     h->runtime_deadline_ns = h->deadline_ns + GZ_RUNTIME_GRACE_NS;
     /* A stop in the last turn left the main thread's hook on every instruction. */
     if (L == h->main) lua_sethook(L, gz_hook, LUA_MASKCOUNT, GZ_HOOK_COUNT);
@@ -233,10 +214,6 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
     int status = lua_pcall(L, nargs, nresults, base);
     h->enforce = enforce;
     h->deadline_ns = 0;
-    if (h->long_turn) {
-        gz_turn_gate_leave();
-        h->long_turn = 0;
-    }
     lua_remove(L, base);
     return status;
 }

@@ -102,20 +102,6 @@ static inline void gz_new_table(lua_State *L) { lua_createtable(L, 0, 0); }
 /* A full collection (finalizers run protected, so this never raises). */
 static inline void gz_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 
-/* The gate of long turns (turn_gate.c): a turn that has run 20 ms takes a
-   slot, at most one per core, or waits for one until its deadline; 1 when
-   it got one. host.c calls these. */
-int gz_turn_gate_enter(uint64_t deadline_ns);
-void gz_turn_gate_leave(void);
-typedef struct {
-    int slots;             /* one per online core */
-    int used;              /* long turns running now */
-    int peak;              /* the most at once since the last reset */
-    unsigned long waits;   /* long turns that had to wait, since the last reset */
-} gz_turn_gate_figures;
-/* The gate's figures (tests); reset: start the peak and waits afresh. */
-gz_turn_gate_figures gz_turn_gate_read(int reset);
-
 /* The Lua states' allocation (process_memory.c): an arena of their own
    where jemalloc is linked, the C library's realloc and free otherwise. */
 void *gz_lua_realloc(void *ptr, size_t size);
