@@ -24,6 +24,7 @@ typedef struct gz_host {
     uint64_t deadline_ns;  /* the script's; 0: no turn running */
     uint64_t runtime_deadline_ns; /* the runtime's (main thread's) */
     int refs;              /* live registry references made by gz_ref */
+    int arena;             /* where its memory comes from (gz_lua_arena) */
     lua_State *main;
     void *context;
 } gz_host;
@@ -50,7 +51,7 @@ static void *gz_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     gz_host *h = (gz_host *)ud;
     size_t old = ptr ? osize : 0; /* without ptr, osize is an object type */
     if (nsize == 0) {
-        gz_lua_free(ptr);
+        gz_lua_free(h->arena, ptr);
         h->used -= old;
         return NULL;
     }
@@ -58,7 +59,7 @@ static void *gz_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         h->memory_exceeded = 1;
         return NULL; /* Lua collects garbage and tries once more, then raises */
     }
-    void *block = gz_lua_realloc(ptr, nsize);
+    void *block = gz_lua_realloc(h->arena, ptr, nsize);
     if (block) h->used = h->used - old + nsize;
     return block;
 }
@@ -134,6 +135,7 @@ lua_State *gz_newstate(size_t memory_limit, void *context) {
     if (!h) return NULL;
     h->limit = memory_limit;
     h->context = context;
+    h->arena = gz_lua_arena();
     lua_State *L = lua_newstate(gz_alloc, h);
     if (!L) {
         free(h);

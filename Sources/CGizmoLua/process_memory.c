@@ -21,41 +21,53 @@ const char *malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_deca
 extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
     __attribute__((weak));
 
-/* The Lua states' own arena. Lua's memory is most of a session's, and all
+/* The Lua states' own arenas. Lua's memory is most of a session's, and all
  * of it is freed when the session ends; in the arenas the rest of the
  * process allocates from, blocks that outlive a wave of sessions pin the
- * slabs around them. In an arena of its own, without thread caches, Lua's
+ * slabs around them. In arenas of their own, without thread caches, Lua's
  * memory is not mixed with them, and ended sessions' slabs empty and go
- * back (docs/performance.md has the figures). */
+ * back (docs/performance.md has the figures). Without thread caches every
+ * allocation takes its arena's lock: a state keeps to one of GZ_LUA_ARENAS,
+ * chosen in turn, so that hundreds of busy threads do not queue on one. */
 extern void *mallocx(size_t size, int flags) __attribute__((weak));
 extern void *rallocx(void *ptr, size_t size, int flags) __attribute__((weak));
 extern void dallocx(void *ptr, int flags) __attribute__((weak));
 
 #define GZ_MALLOCX_ARENA(a) ((int)(((unsigned)(a) + 1) << 20))
 #define GZ_MALLOCX_TCACHE_NONE (1 << 8) /* MALLOCX_TCACHE(-1) */
+#define GZ_LUA_ARENAS 16
 
-static pthread_once_t lua_arena_once = PTHREAD_ONCE_INIT;
-static int lua_arena_flags = -1; /* -1: the C library's realloc and free */
+static pthread_once_t lua_arenas_once = PTHREAD_ONCE_INIT;
+static int lua_arena_flags[GZ_LUA_ARENAS];
+static int lua_arena_count = 0; /* 0: the C library's realloc and free */
+static unsigned lua_arena_next = 0;
 
-static void lua_arena_create(void) {
+static void lua_arenas_create(void) {
     if (mallctl == NULL || mallocx == NULL || rallocx == NULL || dallocx == NULL) return;
-    unsigned index;
-    size_t length = sizeof index;
-    if (mallctl("arenas.create", &index, &length, NULL, 0) != 0) return;
-    lua_arena_flags = GZ_MALLOCX_ARENA(index) | GZ_MALLOCX_TCACHE_NONE;
+    for (int i = 0; i < GZ_LUA_ARENAS; i++) {
+        unsigned index;
+        size_t length = sizeof index;
+        if (mallctl("arenas.create", &index, &length, NULL, 0) != 0) break;
+        lua_arena_flags[lua_arena_count++] = GZ_MALLOCX_ARENA(index) | GZ_MALLOCX_TCACHE_NONE;
+    }
 }
 
-void *gz_lua_realloc(void *ptr, size_t size) {
-    pthread_once(&lua_arena_once, lua_arena_create);
-    if (lua_arena_flags == -1) return realloc(ptr, size);
-    return ptr ? rallocx(ptr, size, lua_arena_flags) : mallocx(size, lua_arena_flags);
+int gz_lua_arena(void) {
+    pthread_once(&lua_arenas_once, lua_arenas_create);
+    if (lua_arena_count == 0) return -1;
+    unsigned turn = __atomic_fetch_add(&lua_arena_next, 1, __ATOMIC_RELAXED);
+    return lua_arena_flags[turn % (unsigned)lua_arena_count];
 }
 
-void gz_lua_free(void *ptr) {
+void *gz_lua_realloc(int arena, void *ptr, size_t size) {
+    if (arena == -1) return realloc(ptr, size);
+    return ptr ? rallocx(ptr, size, arena) : mallocx(size, arena);
+}
+
+void gz_lua_free(int arena, void *ptr) {
     if (ptr == NULL) return;
-    pthread_once(&lua_arena_once, lua_arena_create);
-    if (lua_arena_flags == -1) free(ptr);
-    else dallocx(ptr, lua_arena_flags);
+    if (arena == -1) free(ptr);
+    else dallocx(ptr, arena);
 }
 
 void gz_trim_process_memory(void) {

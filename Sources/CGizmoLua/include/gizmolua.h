@@ -102,10 +102,12 @@ static inline void gz_new_table(lua_State *L) { lua_createtable(L, 0, 0); }
 /* A full collection (finalizers run protected, so this never raises). */
 static inline void gz_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 
-/* The Lua states' allocation (process_memory.c): an arena of their own
-   where jemalloc is linked, the C library's realloc and free otherwise. */
-void *gz_lua_realloc(void *ptr, size_t size);
-void gz_lua_free(void *ptr);
+/* The Lua states' allocation (process_memory.c): arenas of their own where
+   jemalloc is linked, the C library's realloc and free otherwise (-1). A
+   state takes an arena once (gz_lua_arena) and allocates from it. */
+int gz_lua_arena(void);
+void *gz_lua_realloc(int arena, void *ptr, size_t size);
+void gz_lua_free(int arena, void *ptr);
 
 /* Gives memory freed by ended sessions back to the system now: jemalloc's
    purge where the executable links it, glibc's malloc_trim otherwise
