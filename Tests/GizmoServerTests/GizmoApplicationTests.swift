@@ -123,9 +123,9 @@ struct GizmoApplicationTests {
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                 _ = try await messages.next()
             }
-            for _ in 0..<200 {
-                if registry.session(session.id) == nil, await session.vm.isClosed { break }
-                try await Task.sleep(for: .milliseconds(10))
+            _ = try await eventually {
+                guard registry.session(session.id) == nil else { return false }
+                return await session.vm.isClosed
             }
             #expect(registry.session(session.id) == nil)
             #expect(await session.vm.isClosed)

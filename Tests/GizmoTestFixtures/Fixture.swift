@@ -47,11 +47,11 @@ public final class TemporaryFolder: @unchecked Sendable {
 /// Polls `condition` until it holds or `seconds` pass: tests wait on events,
 /// with a deadline generous enough for a loaded machine, and never time them.
 /// - Returns: whether it held.
-public func eventually(seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
+public func eventually(seconds: Double = 30, _ condition: () async -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
-        if condition() { return true }
+        if await condition() { return true }
         try await Task.sleep(for: .milliseconds(5))
     }
-    return condition()
+    return await condition()
 }
