@@ -18,14 +18,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "CGizmoLua", dependencies: ["CLua"]),
+        // A module's shared store (gz.store): SQLite through GRDB, on Debian's libsqlite3.
+        .target(name: "GizmoStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "GizmoLua",
             dependencies: [
-                "CLua", "CGizmoLua",
+                "CLua", "CGizmoLua", "GizmoStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/runtime.lua"), .embedInCode("Resources/sandbox.lua"),
@@ -33,12 +36,12 @@ let package = Package(
                         .embedInCode("Resources/components.lua"), .embedInCode("Resources/gizmo.lua"),
                         .embedInCode("Resources/plot.lua"), .embedInCode("Resources/inputs.lua"),
                         .embedInCode("Resources/bridge.lua"), .embedInCode("Resources/proxies.lua"),
-                        .embedInCode("Resources/extras.lua")]
+                        .embedInCode("Resources/extras.lua"), .embedInCode("Resources/store.lua")]
         ),
         .target(
             name: "GizmoServer",
             dependencies: [
-                "GizmoLua",
+                "GizmoLua", "GizmoStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -61,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "gizmolua",
             dependencies: [
-                "GizmoServer", "GizmoLua",
+                "GizmoServer", "GizmoLua", "GizmoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,11 +93,12 @@ let package = Package(
             exclude: ["h5gizmos", "profile"]
         ),
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
-        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "CLua", "GizmoTestFixtures"]),
+        .testTarget(name: "GizmoStoreTests", dependencies: ["GizmoStore", "GizmoTestFixtures"]),
+        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "GizmoStore", "CLua", "GizmoTestFixtures"]),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [
-                "GizmoServer", "GizmoLua", "GizmoTestFixtures",
+                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoTestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

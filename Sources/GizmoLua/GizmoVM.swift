@@ -1,4 +1,5 @@
 import Foundation
+import GizmoStore
 import Synchronization
 import Logging
 
@@ -39,6 +40,8 @@ public actor GizmoVM {
         public var waiting: Int
         public var timers: Int
         public var memoryUsed: Int
+        /// Watches of the module's store.
+        public var watches: Int = 0
     }
 
     private nonisolated let executor: QueueExecutor
@@ -61,6 +64,11 @@ public actor GizmoVM {
     /// When this session's code was last stopped by the CPU limit.
     private var cpuStops: [ContinuousClock.Instant] = []
     private var closing = false
+    /// The module's store (gz.store) and this state's watches, from the first use.
+    private var storeAccess: StoreAccess?
+    private let stores: StoreDirectory?
+    /// A module's service: a state with no page (``ModuleService``).
+    public nonisolated let isService: Bool
 
     /// The files this session's code came from or serves (the script, the
     /// modules it required, its js_file / css_file / add_content / Image
@@ -79,17 +87,23 @@ public actor GizmoVM {
 
     /// - Parameter executor: the queue to run on; a session's runs share
     ///   one with its page's reader. Without one the VM makes its own.
+    ///   - stores: where `gz.store` finds the module's store; without one it raises.
+    ///   - service: the state is a module's service, with no page.
     public init(script: Script, limits: SessionLimits = .init(), logger: Logger,
-                executor: QueueExecutor? = nil, generation: Int = 0,
+                executor: QueueExecutor? = nil, generation: Int = 0, stores: StoreDirectory? = nil,
+                service: Bool = false,
                 resume: @escaping Resume = { _, _, _ in false },
                 output: @escaping @Sendable (Output) -> Void) {
         self.init(script: script, limits: limits, logger: logger, executor: executor, generation: generation,
-                  resume: resume, beforeTurn: nil, output: output)
+                  stores: stores, service: service, resume: resume, beforeTurn: nil, output: output)
     }
 
     package init(script: Script, limits: SessionLimits, logger: Logger, executor: QueueExecutor?,
-                 generation: Int, resume: @escaping Resume, beforeTurn: (@Sendable (String) -> Void)?,
+                 generation: Int, stores: StoreDirectory? = nil, service: Bool = false,
+                 resume: @escaping Resume, beforeTurn: (@Sendable (String) -> Void)?,
                  output: @escaping @Sendable (Output) -> Void) {
+        self.stores = stores
+        self.isService = service
         self.script = script
         self.limits = limits
         self.logger = logger
@@ -127,6 +141,10 @@ public actor GizmoVM {
             lua.setField("max_message")
             lua.push(generation)
             lua.setField("generation")
+            if isService {
+                lua.push(1)
+                lua.setField("service")
+            }
             if let kept {
                 lua.push(kept)
                 lua.setField("kept")
@@ -182,10 +200,19 @@ public actor GizmoVM {
         turn("timer") { $0.push(id); return 1 }
     }
 
-    /// Ends the session: releases callbacks, cancels timers, closes the state.
+    /// Changes of watched keys of the module's store have come: one turn
+    /// delivers every change waiting.
+    func deliverStoreChanges() {
+        guard let batch = storeAccess?.takeBatch() else { return }
+        turn("store") { $0.push(batch); return 1 }
+    }
+
+    /// Ends the session: releases callbacks, cancels timers, ends its
+    /// watches, closes the state.
     public func close() {
         for task in timers.values { task.cancel() }
         timers = [:]
+        storeAccess?.close()
         guard let lua, !closing else { return }
         closing = true
         turn("shutdown")
@@ -230,7 +257,8 @@ public actor GizmoVM {
         defer { lua.pop(3) }
         // The runtime's entry point is the host's own reference; count the script's.
         return Stats(references: (lua.integer(at: -3) ?? 0) - 1, listeners: lua.integer(at: -2) ?? -1,
-                     waiting: lua.integer(at: -1) ?? -1, timers: timers.count, memoryUsed: lua.memoryUsed)
+                     waiting: lua.integer(at: -1) ?? -1, timers: timers.count, memoryUsed: lua.memoryUsed,
+                     watches: storeAccess?.watchCount ?? 0)
     }
 
     /// Runs the runtime's `turn(kind, ...)` and sends the frame it returns.
@@ -261,6 +289,7 @@ public actor GizmoVM {
             }
             return (nil, nil)
         }
+        storeAccess?.endTurn()
         let frame = lua.string(at: -3)
         let failure = lua.string(at: -2)
         let shownBy = lua.string(at: -1)
@@ -401,10 +430,107 @@ public actor GizmoVM {
                 }
             }),
         ]
-        for (name, function) in functions {
+        for (name, function) in functions + storeFunctions() {
             lua.pushFunction(lua.register(function))
             lua.setField(name)
         }
+    }
+
+    /// gz.store's host functions (store.lua); each answers `nil, message` for
+    /// what the library raises at the script's line.
+    private func storeFunctions() -> [(String, LuaState.Function)] {
+        [
+            ("store_get", { [unowned self] call in
+                guard let key = Self.key(call) else { return call.failure(Self.badKey) }
+                do throws(StoreError) {
+                    let entry = try self.access().store().get(key)
+                    if let json = entry.json {
+                        guard call.fits(json.utf8.count) else { return call.failure(self.tooLarge(json.utf8.count)) }
+                        call.push(json)
+                    } else {
+                        call.push(false)
+                    }
+                    call.push(Int(entry.version))
+                    return .returning(2)
+                } catch {
+                    return call.failure(error.message)
+                }
+            }),
+            ("store_set", { [unowned self] call in
+                guard let key = Self.key(call) else { return call.failure(Self.badKey) }
+                let version = call.integer(at: 3).map(Int64.init)
+                do throws(StoreError) {
+                    switch try self.access().store().set(key, json: call.string(at: 2), ifVersion: version) {
+                    case .written: call.push(true)
+                    case .conflict: call.push(false)
+                    }
+                    return .returning(1)
+                } catch {
+                    return call.failure(error.message)
+                }
+            }),
+            ("store_append", { [unowned self] call in
+                guard let key = Self.key(call) else { return call.failure(Self.badKey) }
+                guard let item = call.string(at: 2), let keep = call.integer(at: 3) else {
+                    return call.badArgument(2, "store_append", "string")
+                }
+                do throws(StoreError) {
+                    call.push(Int(try self.access().store().append(key, item: item, keep: keep).seq))
+                    return .returning(1)
+                } catch {
+                    return call.failure(error.message)
+                }
+            }),
+            ("store_watch", { [unowned self] call in
+                guard let key = Self.key(call) else { return call.failure(Self.badKey) }
+                do throws(StoreError) {
+                    let (id, current) = try self.access().watch(key)
+                    call.push(id)
+                    if let json = current.json, call.fits(json.utf8.count) { call.push(json) } else { call.push(false) }
+                    return .returning(2)
+                } catch {
+                    return call.failure(error.message)
+                }
+            }),
+            ("store_begin", { [unowned self] call in
+                guard let key = Self.key(call) else { return call.failure(Self.badKey) }
+                do throws(StoreError) {
+                    call.push(try self.access().beginUpdate(key, timeout: min(2, self.limits.cpuSeconds / 2)))
+                    return .returning(1)
+                } catch {
+                    return call.failure(error.message)
+                }
+            }),
+            ("store_end", { [unowned self] call in
+                if let key = Self.key(call) { self.storeAccess?.endUpdate(key) }
+                return .returning(0)
+            }),
+            ("store_cancel", { [unowned self] call in
+                if let id = call.integer(at: 1) { self.storeAccess?.cancel(id) }
+                return .returning(0)
+            }),
+        ]
+    }
+
+    private func access() -> StoreAccess {
+        if let storeAccess { return storeAccess }
+        let access = StoreAccess(directory: stores, folder: dataFolder.root) { [weak self] in
+            Task { await self?.deliverStoreChanges() }
+        }
+        storeAccess = access
+        return access
+    }
+
+    /// The key at argument 1, when it is a string of valid UTF-8.
+    private static func key(_ call: LuaCall) -> String? {
+        guard let bytes = call.bytes(at: 1) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static let badKey = "a key must be a string of valid UTF-8"
+
+    private func tooLarge(_ bytes: Int) -> String {
+        "the value has \(bytes >> 20) MiB, which would take this state past its memory budget of \(limits.memoryBytes >> 20) MiB"
     }
 
     /// `add_file(path, mime?, url?, caller)`: registers a file of the script's
@@ -498,7 +624,7 @@ public actor GizmoVM {
     /// A script's line for the log: escaped as ``LogText`` does, but for its
     /// line breaks, which a traceback needs; each line after the first is
     /// indented, so no line a script writes can pass for the server's own.
-    static func bounded(_ text: String) -> String {
+    public static func bounded(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { LogText.escaped($0.replacingOccurrences(of: "\t", with: "    "), limit: 4000) }
             .joined(separator: "\n\t")

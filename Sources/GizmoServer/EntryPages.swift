@@ -24,10 +24,16 @@ enum EntryPages {
         return ServerPage.html(title: "gizmolua", body: body)
     }
 
-    /// `/?module=M`: the module's description and each script's doc.
-    static func module(_ module: GizmoModule, query: EntryQuery) -> String {
+    /// `/?module=M`: the module's description and each script's doc, and the
+    /// error of the module's service, if it has one.
+    static func module(_ module: GizmoModule, query: EntryQuery, serviceError: String? = nil) -> String {
         var body = "<nav><a href=\"\(HTMLText.escape(query.link()))\">All gizmos</a></nav>"
         body += "<h1>\(HTMLText.escape(module.name))</h1>"
+        if let serviceError {
+            body += "<section class=\"card gz-service-error\" role=\"alert\"><h2>The module's service has an error</h2>"
+                + "<pre>\(HTMLText.escape(serviceError))</pre>"
+                + "<p class=\"muted\">The scripts below still run; fix init.lua and save it to restart the service.</p></section>"
+        }
         body += paragraphs(module.description)
         body += "<section class=\"card\">" + scriptList(module, query: query, fullDocs: true) + "</section>"
         body += prefixCard(query)

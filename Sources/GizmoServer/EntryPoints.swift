@@ -13,12 +13,16 @@ public struct EntryPoints: Sendable {
     let catalog: Catalog
     let registry: SessionRegistry
     let maxSessions: Int
+    /// The modules' services, whose errors a module's page shows.
+    let services: ModuleServices?
     let logger: Logger
 
-    public init(catalog: Catalog, registry: SessionRegistry, maxSessions: Int, logger: Logger) {
+    public init(catalog: Catalog, registry: SessionRegistry, maxSessions: Int, services: ModuleServices? = nil,
+                logger: Logger) {
         self.catalog = catalog
         self.registry = registry
         self.maxSessions = maxSessions
+        self.services = services
         self.logger = logger
     }
 
@@ -54,7 +58,8 @@ public struct EntryPoints: Sendable {
                                       more: EntryPages.moduleLinks(listing, query: query))
         }
         guard let scriptName = query.script else {
-            return HTMLResponse.page(EntryPages.module(module, query: query))
+            return HTMLResponse.page(EntryPages.module(module, query: query,
+                                                       serviceError: services?.service(module: module.name)?.lastError))
         }
         guard let script = module.script(named: scriptName) else {
             return ErrorPage.response(.notFound, title: "No such script",

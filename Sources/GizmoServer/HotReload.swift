@@ -14,16 +14,19 @@ public final class HotReload: Service, Sendable {
     private let watcher: FileWatcher
     private let registry: SessionRegistry
     private let followDependencies: Bool
+    private let services: ModuleServices?
     private let logger: Logger
 
     /// - Parameters:
     ///   - trees: folders to watch with every folder under them.
     ///   - folders: folders to watch without the ones under them.
     ///   - followDependencies: also watch the folders of each session's files.
+    ///   - services: the module services to restart (or start) when their files change.
     public init(registry: SessionRegistry, trees: [URL] = [], folders: [URL] = [], followDependencies: Bool,
-                logger: Logger) throws(WatchError) {
+                services: ModuleServices? = nil, logger: Logger) throws(WatchError) {
         watcher = try FileWatcher(logger: logger)
         self.registry = registry
+        self.services = services
         self.followDependencies = followDependencies
         self.logger = logger
         for tree in trees { try watcher.watch(tree: tree) }
@@ -34,6 +37,7 @@ public final class HotReload: Service, Sendable {
         await withGracefulShutdownHandler {
             watchDependencies()
             for await changed in watcher.changes {
+                services?.filesChanged(changed)
                 let count = registry.reload(changed: changed)
                 if count > 0 {
                     logger.debug("files changed: \(LogText.escaped(changed.sorted().joined(separator: ", "))); \(count) session(s) reload")

@@ -1,5 +1,6 @@
 import Foundation
 import GizmoLua
+import GizmoStore
 import Logging
 import Synchronization
 
@@ -25,10 +26,13 @@ public final class Session: Sendable {
     private let connections = Atomic<Int>(0)
     private let logger: Logger
     private let onEnded: @Sendable (Session) -> Void
+    /// The modules' stores, for gz.store.
+    private let stores: StoreDirectory?
 
     init(id: SessionID, script: Script, limits: SessionLimits, lifecycle: SessionLifecycle,
-         logger: Logger, beforeTurn: (@Sendable (String) -> Void)? = nil,
+         logger: Logger, stores: StoreDirectory? = nil, beforeTurn: (@Sendable (String) -> Void)? = nil,
          onEnded: @escaping @Sendable (Session) -> Void) {
+        self.stores = stores
         self.id = id
         self.scriptName = URL(fileURLWithPath: script.displayPath).deletingPathExtension().lastPathComponent
         var logger = logger
@@ -40,7 +44,7 @@ public final class Session: Sendable {
         self.beforeTurn = beforeTurn
         self.current = Mutex(Current(
             vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, executor: executor,
-                            beforeTurn: beforeTurn, outbox: outbox),
+                            stores: stores, beforeTurn: beforeTurn, outbox: outbox),
             script: script, generation: 0))
         self.lifecycle = Mutex(lifecycle)
         self.onEnded = onEnded
@@ -57,14 +61,22 @@ public final class Session: Sendable {
     /// The VM of the script's current run.
     var vm: GizmoVM { current.withLock { $0.vm } }
 
+    /// The folder of the session's module (its script's folder).
+    public var moduleFolder: URL { current.withLock { $0.script.directory } }
+
+    /// Shows a notice in the session's open pages (its module's service had an error).
+    func notice(_ message: String) {
+        outbox.send(#"[{"op":"notice","msg":\#(JSONText.string(message))}]"#)
+    }
+
     /// The files whose change reloads this session.
     public var dependencies: Set<String> { vm.dependencies.withLock { $0 } }
 
     private static func makeVM(_ script: Script, generation: Int, limits: SessionLimits, logger: Logger,
-                               executor: QueueExecutor, beforeTurn: (@Sendable (String) -> Void)?,
-                               outbox: Outbox) -> GizmoVM {
+                               executor: QueueExecutor, stores: StoreDirectory?,
+                               beforeTurn: (@Sendable (String) -> Void)?, outbox: Outbox) -> GizmoVM {
         GizmoVM(script: script, limits: limits, logger: logger, executor: executor, generation: generation,
-                resume: { outbox.resume($0, from: $1, acked: $2, generation: generation) },
+                stores: stores, resume: { outbox.resume($0, from: $1, acked: $2, generation: generation) },
                 beforeTurn: beforeTurn, output: { outbox.deliver($0, from: generation) })
     }
 
@@ -206,7 +218,7 @@ public final class Session: Sendable {
         fresh.displayPath = script.displayPath
         let kept = await old.keep()
         let next = Self.makeVM(fresh, generation: generation + 1, limits: limits, logger: logger, executor: executor,
-                               beforeTurn: beforeTurn, outbox: outbox)
+                               stores: stores, beforeTurn: beforeTurn, outbox: outbox)
         let boot: GizmoVM.BootResult
         do {
             boot = try await next.boot(kept: kept)

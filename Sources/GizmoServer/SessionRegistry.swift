@@ -1,5 +1,6 @@
 import Foundation
 import GizmoLua
+import GizmoStore
 import Logging
 import Synchronization
 
@@ -16,13 +17,17 @@ public final class SessionRegistry: Sendable {
         public var grace: Double
         /// Seconds a new session waits for its first page; nil: forever.
         public var firstPageTimeout: Double?
+        /// The modules' stores (gz.store); nil: scripts have none.
+        public var stores: StoreDirectory?
 
         /// Tests only: runs at the start of each turn of every session (a
         /// test makes a turn stick with it).
         var beforeTurn: (@Sendable (String) -> Void)?
 
-        public init(limits: SessionLimits = .init(), grace: Double = 5, firstPageTimeout: Double? = 60) {
+        public init(limits: SessionLimits = .init(), grace: Double = 5, firstPageTimeout: Double? = 60,
+                    stores: StoreDirectory? = nil) {
             self.limits = limits
+            self.stores = stores
             self.grace = grace
             self.firstPageTimeout = firstPageTimeout
         }
@@ -69,7 +74,7 @@ public final class SessionRegistry: Sendable {
         let session = Session(
             id: .make(), script: script, limits: configuration.limits,
             lifecycle: SessionLifecycle(grace: configuration.grace, firstPageTimeout: configuration.firstPageTimeout),
-            logger: logger, beforeTurn: configuration.beforeTurn
+            logger: logger, stores: configuration.stores, beforeTurn: configuration.beforeTurn
         ) { [weak self] ended in
             self?.keepCountingIfMidTurn(ended)
             self?.sessions.withLock { _ = $0.removeValue(forKey: ended.id) }
@@ -115,6 +120,15 @@ public final class SessionRegistry: Sendable {
             session.reload(changed: changed.intersection(session.dependencies))
         }
         return affected.count
+    }
+
+    /// Shows `message` as a notice in the open pages of every session of the
+    /// module in `folder` (its service had an error).
+    public func notice(_ message: String, toModuleIn folder: URL) {
+        let path = folder.standardizedFileURL.path
+        for session in sessions.withLock({ Array($0.values) }) where session.moduleFolder.standardizedFileURL.path == path {
+            session.notice(message)
+        }
     }
 
     /// Ends every session (the server is stopping). Awaits nothing: a VM

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GizmoLua
 import GizmoServer
+import GizmoStore
 import Logging
 import ServiceLifecycle
 
@@ -54,11 +55,18 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let stop = AsyncStream.makeStream(of: Void.self)
+        let stores = StoreDirectory(limits: limits.storeLimits)
         let registry = SessionRegistry(
             configuration: .init(limits: limits.limits,
-                                 grace: grace, firstPageTimeout: nil),
+                                 grace: grace, firstPageTimeout: nil, stores: stores),
             logger: logger
         ) { _ in stop.continuation.yield() }
+        // The service of the script's module (its folder's init.lua), before the script.
+        let moduleServices = ModuleServices(
+            source: .folder(script.directory, displayPath: ((file as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent(ModuleServices.fileName)),
+            limits: limits.serviceLimits, stores: stores, registry: registry, logger: logger)
+        await moduleServices.startNew()
 
         let session: Session
         let boot: GizmoVM.BootResult
@@ -85,11 +93,12 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.error("gizmolua: no browser could be opened here; open the link above")
             }
         }
-        var services: [any Service] = [app, SessionService(registry: registry, exitDeadline: .seconds(1), logger: logger)]
+        var services: [any Service] = [moduleServices, app,
+                                       SessionService(registry: registry, exitDeadline: .seconds(1), logger: logger)]
         if !noReload {
             do {
                 services.append(try HotReload(registry: registry, folders: [script.directory],
-                                              followDependencies: true, logger: logger))
+                                              followDependencies: true, services: moduleServices, logger: logger))
             } catch {
                 Terminal.error("gizmolua: hot reload is off: \(error.message)")
             }

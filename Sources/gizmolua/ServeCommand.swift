@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GizmoLua
 import GizmoServer
+import GizmoStore
 import Logging
 import ServiceLifecycle
 
@@ -72,11 +73,15 @@ struct ServeCommand: AsyncParsableCommand {
 
         let host = server.bindHost
         let listenPort = try server.listenPort(links: links, fallback: Self.defaultPort)
+        let stores = StoreDirectory(limits: limits.storeLimits)
         let registry = SessionRegistry(
-            configuration: .init(limits: limits.limits, grace: grace, firstPageTimeout: 60),
+            configuration: .init(limits: limits.limits, grace: grace, firstPageTimeout: 60, stores: stores),
             logger: logger
         )
-        let entryPoints = EntryPoints(catalog: catalog, registry: registry, maxSessions: maxSessions, logger: logger)
+        let moduleServices = ModuleServices(source: .catalog(catalog), limits: limits.serviceLimits, stores: stores,
+                                            registry: registry, logger: logger)
+        let entryPoints = EntryPoints(catalog: catalog, registry: registry, maxSessions: maxSessions,
+                                      services: moduleServices, logger: logger)
         let summary = "\(listing.modules.count) module\(listing.modules.count == 1 ? "" : "s"), "
             + "\(listing.scriptCount) script\(listing.scriptCount == 1 ? "" : "s")"
         // Gizmos started on their own with GIZMO_LINK_PREFIX pointing here are reached through /connect/.
@@ -88,12 +93,14 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.out("gizmolua: serving \(summary) from \(folders.joined(separator: " ")); open this link in a browser:")
             Terminal.out(" GIZMO_LINK: \(links.serverLink(port: port, boundHost: host, token: access.linkToken)) ")
         }
-        // Services stop in reverse order: the proxy's client after the server.
-        var services: [any Service] = [proxy, app, SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)]
+        // Services stop in reverse order: the proxy's client after the server,
+        // the modules' services (and then their stores) after the sessions.
+        var services: [any Service] = [moduleServices, proxy, app,
+                                       SessionService(registry: registry, exitDeadline: .seconds(2), logger: logger)]
         if !noReload {
             do {
                 services.append(try HotReload(registry: registry, trees: catalog.roots.map(\.url),
-                                              followDependencies: false, logger: logger))
+                                              followDependencies: false, services: moduleServices, logger: logger))
             } catch {
                 Terminal.error("gizmolua: hot reload is off: \(error.message)")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import GizmoLua
+import GizmoStore
 import Logging
 import Synchronization
 import Testing
@@ -25,13 +26,16 @@ final class VMHarness: Sendable {
     private let lastRender = Mutex<[String: any Sendable]?>(nil)
 
     init(_ source: String, limits: SessionLimits = .init(), file: String = "test.lua",
-         directory: URL = FileManager.default.temporaryDirectory) async throws {
+         directory: URL = FileManager.default.temporaryDirectory, stores: StoreDirectory? = nil,
+         service: Bool = false) async throws {
         let log = OutputLog()
         self.log = log
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         vm = GizmoVM(script: Script(displayPath: file, directory: directory, source: source),
-                     limits: limits, logger: logger) { output in log.outputs.withLock { $0.append(output) } }
+                     limits: limits, logger: logger, stores: stores, service: service) { output in
+            log.outputs.withLock { $0.append(output) }
+        }
         boot = try await vm.boot()
         _ = take() // what the main chunk sent before any page connected
     }

@@ -64,14 +64,35 @@ on_first_use("proxies", { "send", "get", "new" })
 on_first_use("extras", { "after", "every", "ClickableText" })
 on_first_use("extras", { "remove_class", "resize", "attach_children", "empty", "focus" }, Component)
 
+-- A module's service (init.lua) has no page: every constructor, and what
+-- reaches a page, raises at the script's line instead.
+if options.service then
+    local function no_page(name)
+        return function()
+            error("gz." .. name .. ": a module's service has no page; make components in the module's scripts, "
+                .. "and share data with them through gz.store", 2)
+        end
+    end
+    for name in next, components.constructors do gz[name] = no_page(name) end
+    for _, name in ipairs({ "Plot", "Input", "LabelledInput", "Slider", "RangeSlider", "CheckBoxes", "RadioButtons",
+        "DropDownSelect", "Template", "Image", "ClickableText", "send", "get", "new" }) do
+        gz[name] = no_page(name)
+    end
+end
+
 components.element_proxy = function(id) return load_part("proxies").proxy({ el = id }) end
 components.to_expr = function(value) return load_part("proxies").to_expr(value) end
 
--- gz.window and gz.document are values: the first read loads the part,
--- which sets them.
+-- gz.window, gz.document and gz.store are values: the first read loads the
+-- part, which sets them.
+local value_parts = { window = "proxies", document = "proxies", store = "store" }
 setmetatable(gz, { __index = function(_, key)
-    if key == "window" or key == "document" then
-        load_part("proxies")
+    local part = value_parts[key]
+    if part == "proxies" and options.service then
+        error("gz." .. key .. ": a module's service has no page", 2)
+    end
+    if part then
+        load_part(part)
         return rawget(gz, key)
     end
 end })

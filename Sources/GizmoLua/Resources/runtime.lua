@@ -45,6 +45,7 @@ local turns = {
     timer = scheduler.on_timer,
     leave = page.on_leave,
     rerender = page.rerender,
+    store = function(batch) return runtime.on_store(batch) end, -- set by store.lua
     boot = function(chunk)
         page.boot_started()
         scheduler.spawn(adopt(chunk))

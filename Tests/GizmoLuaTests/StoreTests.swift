@@ -1,0 +1,137 @@
+import Foundation
+import GizmoLua
+import GizmoStore
+import GizmoTestFixtures
+import Testing
+
+/// gz.store as scripts use it: shared between states, updates that lose
+/// nothing, watches that reach the page, and a service with no page.
+struct StoreTests {
+    let folder = TemporaryFolder()
+
+    /// Every state's module store is the one in this test's folder.
+    var stores: StoreDirectory {
+        let base = folder.url
+        return StoreDirectory(limits: StoreLimits(valueBytes: 4096, moduleBytes: 1 << 20)) { _ throws(StoreError) in
+            try SQLiteStore(path: base.appendingPathComponent("store.sqlite").path)
+        }
+    }
+
+    @Test func statesShareValuesAndListsAsJSON() async throws {
+        let stores = self.stores
+        _ = try await VMHarness("""
+            local gz = require("gizmo")
+            gz.store.set("doc", {title = "plan", tags = {"a", "b"}})
+            for i = 1, 3 do gz.store.append("log", {n = i}, {keep = 2}) end
+            """, stores: stores)
+        let reader = try await VMHarness("""
+            local gz = require("gizmo")
+            local doc, log = gz.store.get("doc"), gz.store.get("log")
+            gz.Text(doc.title .. " " .. table.concat(doc.tags, ",") .. " " .. #log .. " " .. log[1].n .. log[2].n
+                .. " " .. tostring(gz.store.get("none"))):show()
+            """, stores: stores)
+        #expect(reader.boot.error == nil)
+        let render = try await reader.hello()
+        #expect(render.contains { ($0["node"] as? [String: Any])?["text"] as? String == "plan a,b 2 23 nil" })
+    }
+
+    /// The bar: 100 sessions, 100 `gz.store.update` increments each (one per
+    /// turn, as clicks would come), all at once; none lost.
+    @Test func concurrentUpdatesFromManySessionsLoseNothing() async throws {
+        let stores = self.stores
+        let sessions = try await withThrowingTaskGroup(of: VMHarness.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await VMHarness("""
+                        local gz = require("gizmo")
+                        for _ = 1, 100 do
+                            gz.store.update("count", function(n) return (n or 0) + 1 end)
+                            gz.sleep(0)
+                        end
+                        gz.store.update("finished", function(n) return (n or 0) + 1 end)
+                        """, stores: stores)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(sessions.allSatisfy { $0.boot.error == nil })
+        let store = try stores.store(in: folder.url)
+        #expect(try await eventually(seconds: 120) { (try? store.get("finished").json) == "100" })
+        #expect(try store.get("count").json == "10000")
+        #expect(sessions.allSatisfy { $0.take().allSatisfy { $0.op != "error" } })
+    }
+
+    @Test func aWatchShowsTheCurrentValueThenEveryChange() async throws {
+        let stores = self.stores
+        let watcher = try await VMHarness("""
+            local gz = require("gizmo")
+            local text = gz.Text("?")
+            gz.store.watch("status", function(value, change) text:text(change.kind .. ":" .. tostring(value)) end)
+            text:show()
+            """, stores: stores)
+        let first = try await watcher.hello()
+        #expect(first.contains { ($0["node"] as? [String: Any])?["text"] as? String == "current:nil" })
+        _ = try await VMHarness(#"require("gizmo").store.set("status", "running")"#, stores: stores)
+        _ = try await watcher.waitFor { $0.contains { $0.string("text") == "set:running" } }
+        _ = try await VMHarness(#"require("gizmo").store.set("status", nil)"#, stores: stores)
+        _ = try await watcher.waitFor { $0.contains { $0.string("text") == "delete:nil" } }
+    }
+
+    @Test func appendedItemsArriveInOrderAndACancelledWatchHearsNothing() async throws {
+        let stores = self.stores
+        let watcher = try await VMHarness("""
+            local gz = require("gizmo")
+            local seen = {}
+            local text = gz.Text("")
+            local watch
+            watch = gz.store.watch("points", function(value, change)
+                if change.kind == "append" then seen[#seen + 1] = value end
+                if change.kind == "gap" then seen[#seen + 1] = "gap" .. change.missed end
+                text:text(table.concat(seen, ","))
+                if #seen >= 5 then watch:cancel() end
+            end)
+            text:show()
+            """, stores: stores)
+        try await watcher.hello()
+        _ = try await VMHarness("""
+            local gz = require("gizmo")
+            for i = 1, 5 do gz.store.append("points", i) end
+            """, stores: stores)
+        let seen = try await watcher.waitFor { $0.contains { $0.string("text")?.split(separator: ",").count == 5 } }
+        let last = seen.last { $0.string("text") != nil }?.string("text")
+        // In order, each once (coalescing never reorders or repeats items).
+        #expect(last == "1,2,3,4,5")
+        #expect(await watcher.vm.stats()?.watches == 0)
+    }
+
+    @Test func storeErrorsNameTheLimitAtTheScriptsLine() async throws {
+        let stores = self.stores
+        let session = try await VMHarness("""
+            local gz = require("gizmo")
+            local ok, message = pcall(gz.store.set, "big", string.rep("x", 5000))
+            local ok2, message2 = pcall(gz.store.set, "fn", function() end)
+            local ok3, message3 = pcall(gz.store.get, "")
+            gz.Text(message .. "|" .. message2 .. "|" .. message3):show()
+            """, stores: stores)
+        let render = try await session.hello()
+        let text = render.compactMap { ($0["node"] as? [String: Any])?["text"] as? String }.first ?? ""
+        #expect(text.contains("--store-value-limit"))
+        #expect(text.contains("cannot be stored as JSON"))
+        #expect(text.contains("argument #1 must be a key"))
+    }
+
+    @Test func aServiceHasTimersAndTheStoreButNoPage() async throws {
+        let stores = self.stores
+        let service = try await VMHarness("""
+            local gz = require("gizmo")
+            local ok, message = pcall(gz.Button, "x")
+            gz.store.set("page", message)
+            gz.every(0.01, function() gz.store.update("ticks", function(n) return (n or 0) + 1 end) end)
+            """, stores: stores, service: true)
+        #expect(service.boot.error == nil)
+        let store = try stores.store(in: folder.url)
+        #expect(try store.get("page").json?.contains("a module's service has no page") == true)
+        #expect(try await eventually(seconds: 30) { (Int((try? store.get("ticks").json) ?? "0") ?? 0) >= 3 })
+        await service.vm.close()
+    }
+}
