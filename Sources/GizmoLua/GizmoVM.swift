@@ -207,6 +207,15 @@ public actor GizmoVM {
         turn("store") { $0.push(batch); return 1 }
     }
 
+    /// The update gate of `key` is this state's: the coroutine that waited
+    /// for it (filed under `ticket`, as a sleeper) runs on, holding it for
+    /// this turn. A closed state passes it on.
+    private func gateGranted(ticket: Int, key: String, hold: UpdateGates.Hold, store: ModuleStore) {
+        guard lua != nil, !closing, let storeAccess else { return store.endUpdate(key, hold: hold) }
+        storeAccess.markHeld(key, hold: hold)
+        turn("timer") { $0.push(ticket); return 1 }
+    }
+
     /// Ends the session: releases callbacks, cancels timers, ends its
     /// watches, closes the state.
     public func close() {
@@ -270,6 +279,7 @@ public actor GizmoVM {
         let count = arguments(lua)
         turnStamp.store(TurnClock.now, ordering: .relaxed)
         defer { turnStamp.store(0, ordering: .relaxed) }
+        defer { storeAccess?.endTurn() } // no update gate is held across turns
         beforeTurn?(kind)
         do {
             try lua.call(arguments: 1 + count, results: 3, cpuSeconds: limits.cpuSeconds)
@@ -289,7 +299,6 @@ public actor GizmoVM {
             }
             return (nil, nil)
         }
-        storeAccess?.endTurn()
         let frame = lua.string(at: -3)
         let failure = lua.string(at: -2)
         let shownBy = lua.string(at: -1)
@@ -493,10 +502,36 @@ public actor GizmoVM {
                 }
             }),
             ("store_begin", { [unowned self] call in
+                // true: the gate is held; false: go on without it; or the
+                // coroutine waits (as gz.sleep does) until the gate is handed
+                // to it, and gets nothing back.
                 guard let key = Self.key(call) else { return call.failure(Self.badKey) }
-                do throws(StoreError) {
-                    call.push(try self.access().beginUpdate(key, timeout: min(2, self.limits.cpuSeconds / 2)))
+                let access = self.access()
+                guard call.isYieldable else {
+                    call.push(false) // cannot wait here: compare-and-set alone
                     return .returning(1)
+                }
+                self.lastTimer += 1
+                let ticket = self.lastTimer
+                do throws(StoreError) {
+                    let store = try access.store()
+                    let entry = try access.beginUpdate(key) { [weak self] hold in
+                        guard let self else { return store.endUpdate(key, hold: hold) }
+                        Task { await self.gateGranted(ticket: ticket, key: key, hold: hold, store: store) }
+                    }
+                    switch entry {
+                    case .entered?:
+                        call.push(true)
+                        return .returning(1)
+                    case nil:
+                        call.push(false)
+                        return .returning(1)
+                    case .queued?:
+                        call.push("gizmo.wait\0")
+                        call.push("sleep")
+                        call.push(ticket)
+                        return .yielding(3)
+                    }
                 } catch {
                     return call.failure(error.message)
                 }

@@ -12,9 +12,9 @@ final class StoreAccess: StoreWatcher {
     private let folder: URL
     private let opened = Mutex<ModuleStore?>(nil)
     private let watches = Mutex<Watches>(Watches())
-    /// Keys whose update gate this state holds (``ModuleStore/beginUpdate(_:timeout:)``),
-    /// all left at the end of the turn at the latest. Used on the VM's executor only.
-    private let held = Mutex<Set<String>>([])
+    /// The update gates this state holds (``ModuleStore/beginUpdate(_:granted:)``),
+    /// all left at the end of the turn at the latest.
+    private let held = Mutex<[String: UpdateGates.Hold]>([:])
     /// Asks the state for a "store" turn; called once per batch.
     private let schedule: @Sendable () -> Void
 
@@ -43,29 +43,39 @@ final class StoreAccess: StoreWatcher {
         return store
     }
 
-    /// Enters the key's update gate; false when the wait ran out, or when this
-    /// state holds it already (an update inside an update of the same key).
-    func beginUpdate(_ key: String, timeout: Double) throws(StoreError) -> Bool {
+    /// Asks for the key's update gate: `.entered` (held now), `.queued`
+    /// (`granted` is called when it is this state's turn: ``markHeld(_:hold:)``
+    /// then), or nil when this state holds it already (an update inside an
+    /// update of the same key goes on without it).
+    func beginUpdate(_ key: String, granted: @escaping @Sendable (UpdateGates.Hold) -> Void) throws(StoreError) -> UpdateGates.Entry? {
         let store = try store()
-        guard !held.withLock({ $0.contains(key) }), store.beginUpdate(key, timeout: timeout) else { return false }
-        held.withLock { _ = $0.insert(key) }
-        return true
+        guard !holds(key) else { return nil }
+        let entry = store.beginUpdate(key, granted: granted)
+        if case .entered(let hold) = entry { markHeld(key, hold: hold) }
+        return entry
+    }
+
+    func holds(_ key: String) -> Bool { held.withLock { $0[key] != nil } }
+
+    func markHeld(_ key: String, hold: UpdateGates.Hold) {
+        held.withLock { $0[key] = hold }
     }
 
     func endUpdate(_ key: String) {
-        guard held.withLock({ $0.remove(key) }) != nil else { return }
-        opened.withLock { $0 }?.endUpdate(key)
+        guard let hold = held.withLock({ $0.removeValue(forKey: key) }) else { return }
+        opened.withLock { $0 }?.endUpdate(key, hold: hold)
     }
 
     /// Leaves every gate still held (the turn is over: an update that raised
-    /// or was stopped never got to leave it).
+    /// or was stopped never got to leave it, and a gate is never held across
+    /// turns, so no two states can wait for each other's).
     func endTurn() {
-        let keys = held.withLock { held in
-            defer { held = [] }
+        let holds = held.withLock { held in
+            defer { held = [:] }
             return held
         }
-        guard !keys.isEmpty, let store = opened.withLock({ $0 }) else { return }
-        for key in keys { store.endUpdate(key) }
+        guard !holds.isEmpty, let store = opened.withLock({ $0 }) else { return }
+        for (key, hold) in holds { store.endUpdate(key, hold: hold) }
     }
 
     /// Starts a watch of `key`; answers its id and the key's contents now.

@@ -106,7 +106,10 @@ public final class ModuleService: Sendable {
             defer { state.vm = nil }
             return state.vm
         }
-        await vm?.close()
+        if let vm {
+            await vm.close()
+            logger.info("service stopped")
+        }
     }
 
     private func fail(_ message: String) {
@@ -120,7 +123,7 @@ public final class ModuleService: Sendable {
     private func handle(_ output: GizmoVM.Output) {
         switch output {
         case .frame(let frame):
-            guard frame.contains(#""op":"error""#) else { return }
+            guard frame.contains(#""error""#) else { return } // the commands' keys come in any order
             for message in Self.errors(in: frame) {
                 state.withLock { $0.lastError = message }
                 notify("The module's service had an error: \(message)")

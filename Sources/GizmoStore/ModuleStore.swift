@@ -51,16 +51,16 @@ public final class ModuleStore: Sendable {
         }
     }
 
-    /// Waits (at most `timeout` seconds) to be the key's only updater, so that
-    /// an update's read, computation and compare-and-set are not overtaken
-    /// (``UpdateGates``); false when the wait ran out (the update goes on,
-    /// still safe through its compare-and-set). Pair with ``endUpdate(_:)``.
-    public func beginUpdate(_ key: String, timeout: Double) -> Bool {
-        gates.enter(key, timeout: timeout)
+    /// Asks to be the key's only updater, so that an update's read,
+    /// computation and compare-and-set are not overtaken (``UpdateGates``):
+    /// entered now, or `granted` is called once it is the caller's turn.
+    /// Pair every hold with ``endUpdate(_:hold:)``.
+    public func beginUpdate(_ key: String, granted: @escaping @Sendable (UpdateGates.Hold) -> Void) -> UpdateGates.Entry {
+        gates.enter(key, granted: granted)
     }
 
-    public func endUpdate(_ key: String) {
-        gates.leave(key)
+    public func endUpdate(_ key: String, hold: UpdateGates.Hold) {
+        gates.leave(key, hold: hold)
     }
 
     /// Appends `item` to the key's list, which keeps its last `keep` items.

@@ -83,25 +83,6 @@ struct ModuleStoreTests {
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
-    /// 100 writers, 100 increments each, through compare-and-set: none lost.
-    @Test func concurrentIncrementsLoseNothing() async throws {
-        let store = try open()
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<100 {
-                group.addTask {
-                    for _ in 0..<100 {
-                        while true {
-                            let entry = try! store.get("count")
-                            let n = Int(entry.json ?? "0")!
-                            if try! store.set("count", json: "\(n + 1)", ifVersion: entry.version) != .conflict { break }
-                        }
-                    }
-                }
-            }
-        }
-        #expect(try store.get("count").json == "10000")
-    }
-
     @Test func watchersSeeEveryChangeInOrder() throws {
         let store = try open()
         let watcher = Recorder()

@@ -46,8 +46,9 @@ local emit = page.emit
 -- Commands for the pages themselves (exec, get, drop, error) made before any
 -- page has joined would reach nobody: they are kept and sent after the first
 -- page's render, and a get's timeout starts then. Component changes need no
--- keeping: the render carries them.
-local page_seen = false
+-- keeping: the render carries them. A module's service never has a page: its
+-- errors go out at once, for the host to show in the module's pages.
+local page_seen = options.service and true or false
 local early, nearly = {}, 0
 local early_overflow = false
 

@@ -78,8 +78,11 @@ local function install(gz, runtime)
             -- One updater of the key at a time (the host's gate), so that a
             -- crowd of updaters does not keep overtaking each other; the
             -- compare-and-set below keeps every update even without it.
-            local gated, refused = store_begin(key)
-            if gated == nil then error("gz.store.update: " .. refused, 2) end
+            local gated, refused = store_begin(key) -- may wait (yield) for the gate
+            if gated == nil then
+                if refused then error("gz.store.update: " .. refused, 2) end
+                gated = true -- waited for the gate, which is this state's now
+            end
             local json, version = store_get(key)
             if json == nil then
                 if gated then store_end(key) end
