@@ -10,12 +10,7 @@ import Testing
 struct StoreLoadTests {
     let folder = TemporaryFolder()
 
-    /// Every state's module store is the one file in this test's folder
-    /// (one backend, whatever data folder a state asks for).
-    var stores: StoreDirectory {
-        let backend = try! SQLiteStore(path: folder.url.appendingPathComponent("store.sqlite").path)
-        return StoreDirectory(limits: StoreLimits(valueBytes: 4096, moduleBytes: 1 << 20)) { _ in backend }
-    }
+    var stores: StoreDirectory { folder.storeDirectory() }
 
     /// The bar: 100 sessions, 100 `gz.store.update` increments each (one per
     /// turn, as clicks would come), all at once; none lost.

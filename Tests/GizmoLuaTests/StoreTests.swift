@@ -9,12 +9,7 @@ import Testing
 struct StoreTests {
     let folder = TemporaryFolder()
 
-    /// Every state's module store is the one file in this test's folder
-    /// (one backend, whatever data folder a state asks for).
-    var stores: StoreDirectory {
-        let backend = try! SQLiteStore(path: folder.url.appendingPathComponent("store.sqlite").path)
-        return StoreDirectory(limits: StoreLimits(valueBytes: 4096, moduleBytes: 1 << 20)) { _ in backend }
-    }
+    var stores: StoreDirectory { folder.storeDirectory() }
 
     @Test func statesShareValuesAndListsAsJSON() async throws {
         let stores = self.stores
@@ -106,5 +101,41 @@ struct StoreTests {
         #expect(try store.get("page").json?.contains("a module's service has no page") == true)
         #expect(try await eventually(seconds: 30) { (Int((try? store.get("ticks").json) ?? "0") ?? 0) >= 3 })
         await service.vm.close()
+    }
+}
+
+/// Floods a script might try against the store: each is refused with a
+/// message, and the session goes on.
+struct StoreFloodTests {
+    let folder = TemporaryFolder()
+
+    @Test func watchesPastTheCapAndListsPastTheModuleLimitAreRefused() async throws {
+        let stores = folder.storeDirectory(limits: StoreLimits(valueBytes: 1024, moduleBytes: 64 << 10))
+        let session = try await VMHarness("""
+            local gz = require("gizmo")
+            local watched, watch_error = 0, nil
+            for i = 1, 1001 do
+                local ok, message = pcall(gz.store.watch, "k", function() end)
+                if ok then watched = watched + 1 else watch_error = message break end
+            end
+            local appended, append_error = 0, nil
+            for i = 1, 1000 do
+                local ok, message = pcall(gz.store.append, "flood", string.rep("x", 1000), {keep = 100000})
+                if ok then appended = appended + 1 else append_error = message break end
+            end
+            local ok, bad_keep = pcall(gz.store.append, "flood", 1, {keep = 0})
+            gz.Text(watched .. "|" .. tostring(watch_error) .. "|" .. appended .. "|" .. tostring(append_error)
+                .. "|" .. tostring(bad_keep)):show()
+            """, stores: stores)
+        let render = try await session.hello()
+        let texts = render.compactMap { ($0["node"] as? [String: Any])?["text"] as? String }
+        let text = try #require(texts.first)
+        let parts = text.split(separator: "|").map(String.init)
+        #expect(parts[0] == "1000")
+        #expect(parts[1].contains("1000 watches"))
+        #expect(Int(parts[2])! < 70) // 64 KiB of items of about 1 KiB each
+        #expect(parts[3].contains("--store-limit"))
+        #expect(parts[4].contains("keep must be a whole number"))
+        #expect(!session.ended)
     }
 }

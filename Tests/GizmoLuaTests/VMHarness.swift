@@ -1,6 +1,7 @@
 import Foundation
 import GizmoLua
 import GizmoStore
+import GizmoTestFixtures
 import Logging
 import Synchronization
 import Testing
@@ -102,5 +103,14 @@ final class VMHarness: Sendable {
             return nil
         }
         return find(root)
+    }
+}
+
+extension TemporaryFolder {
+    /// Stores whose every module store is the one file in this folder (one
+    /// backend, whatever data folder a state asks for).
+    func storeDirectory(limits: StoreLimits = StoreLimits(valueBytes: 4096, moduleBytes: 1 << 20)) -> StoreDirectory {
+        let backend = try! SQLiteStore(path: url.appendingPathComponent("store.sqlite").path)
+        return StoreDirectory(limits: limits) { _ in backend }
     }
 }
