@@ -16,12 +16,12 @@
 # The image the binary is built in: Swift 6.2 or newer on the Debian release
 # of RUNTIME_BASE, so the binary and the runtime share one glibc.
 ARG SWIFT_IMAGE=docker.io/library/swift:6.2-bookworm
-# The runtime's base: Debian, to which the runtime stage adds liblua5.4-0 and libjemalloc2.
+# The runtime's base: Debian, to which the runtime stage adds liblua5.4-0, libjemalloc2 and libsqlite3-0.
 ARG RUNTIME_BASE=docker.io/library/debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liblua5.4-dev libjemalloc-dev pkg-config \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liblua5.4-dev libjemalloc-dev libsqlite3-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Package.swift names test targets too, so their folders must exist.
@@ -29,18 +29,18 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
 # The Swift runtime linked in statically: the runtime stage needs no Swift,
-# only glibc, libstdc++, zlib, Lua and jemalloc. Stripped: 80 MB instead of 154.
+# only glibc, libstdc++, zlib, Lua, jemalloc and SQLite. Stripped: 80 MB instead of 154.
 RUN swift build -c release --static-swift-stdlib --product gizmolua \
  && install -D -s -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/gizmolua" /out/gizmolua
 
 # Everything of the image but the binary, shared by the two images below.
 FROM ${RUNTIME_BASE} AS runtime-base
-# Lua 5.4 and jemalloc are the libraries the binary needs beyond glibc. A
+# Lua 5.4, jemalloc and SQLite are the libraries the binary needs beyond glibc. A
 # base that has them already (the debootstrapped one of the tests) needs no
 # apt, no network.
-RUN if ! dpkg -s liblua5.4-0 libjemalloc2 >/dev/null 2>&1; then \
+RUN if ! dpkg -s liblua5.4-0 libjemalloc2 libsqlite3-0 >/dev/null 2>&1; then \
         apt-get update \
-     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liblua5.4-0 libjemalloc2 \
+     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liblua5.4-0 libjemalloc2 libsqlite3-0 \
      && rm -rf /var/lib/apt/lists/*; \
     fi \
  && useradd --uid 10001 --user-group --create-home --home-dir /home/gizmo --shell /usr/sbin/nologin gizmo \

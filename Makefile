@@ -49,7 +49,7 @@ BENCH_H5      := .build/bench-h5gizmos
 BENCH_H5_VENV := $(BENCH_H5)/venv
 BENCH_H5_PKG  := Sources/gizmobench/h5gizmos
 
-DEB_DEPS      := liblua5.4-dev libjemalloc-dev pkg-config
+DEB_DEPS      := liblua5.4-dev libjemalloc-dev libsqlite3-dev pkg-config
 DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
 DEB_POEM_DEPS := espeak-ng sox
 DEB_BENCH_DEPS := python3-venv
@@ -290,7 +290,7 @@ container-deps:
 # the runtime stage then needs no network. The base's label lists them, and a
 # base made with another list is made again; `podman rmi $(CONTAINER_BASE)`
 # remakes it too.
-CONTAINER_BASE_DEBS := liblua5.4-0 libjemalloc2
+CONTAINER_BASE_DEBS := liblua5.4-0 libjemalloc2 libsqlite3-0
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -312,7 +312,7 @@ container-base: container-deps
 	  $(SUDO) rm -rf "$$root"; \
 	fi
 
-# The Swift runtime linked in, so the image needs only glibc, liblua5.4-0 and libjemalloc2.
+# The Swift runtime linked in, so the image needs only glibc, liblua5.4-0, libjemalloc2 and libsqlite3-0.
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmolua
 
