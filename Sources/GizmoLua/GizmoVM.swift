@@ -517,7 +517,9 @@ public actor GizmoVM {
                     let store = try access.store()
                     let entry = try access.beginUpdate(key) { [weak self] hold in
                         guard let self else { return store.endUpdate(key, hold: hold) }
-                        Task { await self.gateGranted(ticket: ticket, key: key, hold: hold, store: store) }
+                        Task(executorPreference: self.executor) {
+                            await self.gateGranted(ticket: ticket, key: key, hold: hold, store: store)
+                        }
                     }
                     switch entry {
                     case .entered?:
@@ -549,8 +551,11 @@ public actor GizmoVM {
 
     private func access() -> StoreAccess {
         if let storeAccess { return storeAccess }
+        // The delivery starts on the state's own queue: one thread woken per
+        // watcher and change, not a hop through the cooperative pool first.
+        let executor = self.executor
         let access = StoreAccess(directory: stores, folder: dataFolder.root) { [weak self] in
-            Task { await self?.deliverStoreChanges() }
+            Task(executorPreference: executor) { await self?.deliverStoreChanges() }
         }
         storeAccess = access
         return access
