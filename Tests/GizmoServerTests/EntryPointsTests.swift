@@ -1,6 +1,7 @@
 import Foundation
 import GizmoLua
 @testable import GizmoServer
+import GizmoStore
 import GizmoTestFixtures
 import Hummingbird
 import HummingbirdTesting
@@ -38,6 +39,25 @@ struct EntryPointsTests {
         try await client.execute(uri: uri, method: .get) { response in
             (response.status, String(buffer: response.body), response.headers)
         }
+    }
+
+    /// A module whose service fails shows the error, escaped, at the top of its page.
+    @Test func aModulePageShowsItsServicesError() async throws {
+        folder.write("tools/init.lua", "-- Tools.\nerror('<b>broken</b> service')\n")
+        let catalog = try Catalog(folders: [folder.path])
+        let services = ModuleServices(source: .catalog(catalog), limits: .init(), stores: StoreDirectory(),
+                                      registry: registry, logger: logger)
+        await services.startNew()
+        let entry = EntryPoints(catalog: catalog, registry: registry, maxSessions: 10, services: services, logger: logger)
+        let app = GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, entryPoints: entry, logger: logger)
+        try await app.test(.router) { client in
+            let (_, tools, _) = try await get(client, "/?module=tools")
+            #expect(tools.contains("gz-service-error"))
+            #expect(tools.contains("init.lua:2: &lt;b&gt;broken&lt;/b&gt; service"))
+            let (_, demos, _) = try await get(client, "/?module=demos")
+            #expect(!demos.contains("gz-service-error"))
+        }
+        await services.stopAll()
     }
 
     @Test func theIndexListsModulesAndScriptsWithTheirDocsEscaped() async throws {
