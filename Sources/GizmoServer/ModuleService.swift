@@ -29,6 +29,9 @@ public final class ModuleService: Sendable {
         var generation = 0
         var lastError: String?
         var stopped = false
+        /// The files of the last run, kept when it failed, so that fixing a
+        /// module it required restarts it too.
+        var files: Set<String> = []
     }
 
     /// - Parameter notify: tells the module's open pages of an error.
@@ -53,7 +56,8 @@ public final class ModuleService: Sendable {
 
     /// The files whose change restarts the service (init.lua and what it requires).
     public var dependencies: Set<String> {
-        state.withLock { $0.vm }?.dependencies.withLock { $0 } ?? [file.standardizedFileURL.path]
+        let (vm, files) = state.withLock { ($0.vm, $0.files) }
+        return (vm?.dependencies.withLock { $0 } ?? files).union([file.standardizedFileURL.path])
     }
 
     /// The VM of the current run (tests).
@@ -82,6 +86,8 @@ public final class ModuleService: Sendable {
         } catch {
             return fail(error.message)
         }
+        let files = vm.dependencies.withLock { $0 }
+        state.withLock { $0.files = files }
         if let failure = boot.error {
             await vm.close()
             return fail(failure)

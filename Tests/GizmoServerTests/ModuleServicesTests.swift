@@ -77,6 +77,20 @@ struct ModuleServicesTests {
         await services.stopAll()
     }
 
+    @Test func fixingAModuleTheServiceRequiresRestartsIt() async throws {
+        folder.write("m/init.lua", "-- The module.\nrequire('_feed').start()\n")
+        let helper = folder.write("m/_feed.lua", "return { start = function() error('not yet') end }\n")
+        let (services, stores) = try services()
+        await services.startNew()
+        #expect(services.service(module: "m")?.lastError?.contains("not yet") == true)
+        folder.write("m/_feed.lua", "return { start = function() require('gizmo').store.set('fed', 1) end }\n")
+        services.filesChanged([helper.standardizedFileURL.path])
+        await services.changesFinished()
+        #expect(services.service(module: "m")?.lastError == nil)
+        #expect(try value(stores, "fed") == "1")
+        await services.stopAll()
+    }
+
     @Test func aNewModuleGetsItsServiceAndARemovedInitStopsIt() async throws {
         let (services, stores) = try services()
         await services.startNew()
