@@ -136,12 +136,20 @@ final class StoreAccess: StoreWatcher {
         var parts: [String] = []
         for watch in taken {
             var delivered = watch.seq
-            if watch.missed > 0, let entry = try? opened.withLock({ $0 })?.get(watch.key),
-               case .list(_, let lastSeq) = entry.contents, let json = entry.json {
-                parts.append("[\(watch.id),\"gap\",\(watch.missed),\(json)]")
-                delivered = lastSeq
+            var events = watch.events
+            if watch.missed > 0, let entry = try? opened.withLock({ $0 })?.get(watch.key) {
+                // Read after every change the mailbox holds: the key as it is
+                // now supersedes them, but for list items that came after it.
+                if case .list(_, let lastSeq) = entry.contents, let json = entry.json {
+                    parts.append("[\(watch.id),\"gap\",\(watch.missed),\(json)]")
+                    delivered = lastSeq
+                    events = events.filter { if case .item = $0 { true } else { false } }
+                } else {
+                    parts.append("[\(watch.id),\"set\",\(entry.json ?? "null")]")
+                    events = []
+                }
             }
-            for event in watch.events {
+            for event in events {
                 switch event {
                 case .value(let json):
                     parts.append("[\(watch.id),\"set\",\(json ?? "null")]")

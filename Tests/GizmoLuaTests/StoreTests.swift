@@ -72,6 +72,43 @@ struct StoreTests {
         #expect(await watcher.vm.stats()?.watches == 0)
     }
 
+    /// A watcher busy while a list grows past its `keep` is told of the gap
+    /// and given the list as it is, never a backlog or an item twice.
+    @Test func aWatcherThatFellBehindAListGetsTheGapAndTheList() async throws {
+        let stores = self.stores
+        let watcher = try await VMHarness("""
+            local gz = require("gizmo")
+            local seen = {}
+            local text = gz.Text("")
+            gz.store.watch("points", function(value, change)
+                if change.kind == "append" then
+                    seen[#seen + 1] = tostring(value)
+                    -- Busy until the writer has appended its last item.
+                    while true do
+                        local list = gz.store.get("points")
+                        if list and list[#list] == 10 then break end
+                    end
+                elseif change.kind == "gap" then
+                    seen[#seen + 1] = "gap" .. change.missed .. ":" .. table.concat(value, ",")
+                end
+                text:text(table.concat(seen, " "))
+            end)
+            text:show()
+            """, stores: stores)
+        try await watcher.hello()
+        _ = try await VMHarness("""
+            local gz = require("gizmo")
+            for i = 1, 10 do gz.store.append("points", i, {keep = 3}) end
+            """, stores: stores)
+        let seen = try await watcher.waitFor { $0.contains { $0.string("v")?.contains("gap") == true } }
+        let last = try #require(seen.last { $0.string("v") != nil }?.string("v"))
+        let words = last.split(separator: " ").map(String.init)
+        let items: [String] = Array(words.dropLast())
+        let expected: [String] = (0..<items.count).map { String($0 + 1) }
+        #expect(items == expected)
+        #expect(words.last == "gap\(10 - 3 - items.count):8,9,10")
+    }
+
     @Test func storeErrorsNameTheLimitAtTheScriptsLine() async throws {
         let stores = self.stores
         let session = try await VMHarness("""
