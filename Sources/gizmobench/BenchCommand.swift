@@ -10,9 +10,11 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure gizmolua serve against its performance budgets.",
         discussion: """
         Starts the gizmolua binary on a temp folder holding the click counter, hello_env, a
-        script it rewrites and a spinner, and measures session start, callback round trips (1 and
-        many sessions), throughput, memory per idle session, hot reload, start-up, and session
-        start and SIGTERM while 500 sessions spin to their CPU limit. Then the same
+        script it rewrites, a spinner and a store watcher and driver, and measures session start,
+        callback round trips (1 and many sessions), throughput, memory per idle session, hot
+        reload, start-up, session start and SIGTERM while 500 sessions spin to their CPU limit,
+        and one store key changed 10 times a second while 1000 sessions watch it (change to page,
+        server CPU) with the memory of an idle watching session. Then the same
         session start, round trip and memory of H5Gizmos, through its GizmoLink, from the venv
         `make bench-h5gizmos` makes, side by side as ratios.
         Run it from the package folder (it copies the scripts from there), on a quiet machine.
@@ -28,10 +30,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The package folder, to copy the scripts from.")
     var package: String = "."
 
-    @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
+    @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter, reload_me or store_watcher.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning or h5gizmos.")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions) or h5gizmos.")
     var only: String?
 
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
@@ -67,6 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
             settings.floorTrips = 10
             settings.spinningSessions = 50
             settings.spinningStarts = 10
+            settings.fanoutSessions = 100
+            settings.fanoutWarmup = 10
+            settings.fanoutChanges = 30
         }
         settings.idleScript = idleScript
         if let clicks {
@@ -74,12 +79,13 @@ struct BenchCommand: AsyncParsableCommand {
             settings.clicks = clicks
         }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        guard only == nil || ["memory", "round-trip", "spinning", "h5gizmos"].contains(only) else {
-            throw ValidationError("--only takes memory, round-trip, spinning or h5gizmos")
+        let alone = ["memory", "round-trip", "spinning", "fanout"]
+        guard only == nil || (alone + ["h5gizmos"]).contains(only) else {
+            throw ValidationError("--only takes memory, round-trip, spinning, fanout or h5gizmos")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
         // Checked first: a missing venv is said before a minute of measuring, not after.
-        let h5Bench = noH5Gizmos || ["memory", "round-trip", "spinning"].contains(only) ? nil : try h5GizmosBench(logs: folder.logs)
+        let h5Bench = noH5Gizmos || only.map(alone.contains) == true ? nil : try h5GizmosBench(logs: folder.logs)
         if only == "h5gizmos", let h5Bench {
             print(Report.h5gizmos(try await h5Bench.run(progress: progress)))
             return
@@ -98,6 +104,11 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if only == "spinning" {
             print(Report.spinning(try await bench.startWhileSpinning()))
+            return
+        }
+        if only == "fanout" {
+            let (fanout, memory) = try await fanoutRows(bench, folder: folder, settings: settings)
+            print(Report.fanout(fanout, memory: memory))
             return
         }
         if only == "memory" {
@@ -138,6 +149,7 @@ struct BenchCommand: AsyncParsableCommand {
             let memoryOwn = try await bench.memoryPerIdleSession()
             progress("session start while \(settings.spinningSessions) sessions spin to their CPU limit, then SIGTERM, on a fresh server")
             let spinning = try await bench.startWhileSpinning()
+            let (fanout, memoryWatching) = try await fanoutRows(bench, folder: folder, settings: settings)
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
@@ -149,6 +161,7 @@ struct BenchCommand: AsyncParsableCommand {
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup, spinning: spinning,
+                fanout: fanout, memoryWatching: memoryWatching,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
                                                       roundTripMs: oneSession, memory: memoryOwn) })
         } catch {
@@ -162,6 +175,20 @@ struct BenchCommand: AsyncParsableCommand {
             try figures.json().write(to: URL(filePath: json))
             print("\nfigures written to \(json)")
         }
+    }
+
+    /// Issue 13's rows: the fan-out on its own fresh server, then the memory
+    /// of idle watching sessions on another, in a container's environment.
+    private func fanoutRows(_ bench: Benchmarks, folder: BenchFolder,
+                            settings: Benchmarks.Settings) async throws -> (FanoutFigures, MemoryFigures) {
+        let pause = settings.fanoutPause
+        let seconds = pause * settings.fanoutChanges
+        progress("fan-out: \(settings.fanoutSessions) sessions watching a store key, one driver setting it every \(pause) "
+            + "for \(seconds) after \(pause * settings.fanoutWarmup), on a fresh server")
+        let fanout = try await bench.fanout()
+        progress("memory: \(settings.idleSessions) idle \(BenchFolder.storeWatcher) sessions on a fresh server, in a container's environment")
+        let memory = try await bench.memoryPerIdleSession(script: BenchFolder.storeWatcher, environment: containerEnvironment(folder))
+        return (fanout, memory)
     }
 
     /// The side-by-side run, if its venv is there; if not, an error that

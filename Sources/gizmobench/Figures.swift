@@ -53,6 +53,11 @@ struct Figures: Codable {
     var startupMs: Stats
     /// Session start and SIGTERM while sessions spin to their CPU limit.
     var spinning: SpinningFigures
+    /// One store key changed 10 times a second, watched by 1000 sessions.
+    var fanout: FanoutFigures
+    /// Idle sessions each watching that key (`store_watcher.lua`), in a
+    /// container's environment.
+    var memoryWatching: MemoryFigures
     /// H5Gizmos beside these figures; nil with --no-h5gizmos.
     var sideBySide: SideBySide?
 
