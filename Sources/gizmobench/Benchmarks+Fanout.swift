@@ -14,6 +14,9 @@ struct FanoutFigures: Codable {
     /// page received the frame showing that value, or a later one when the
     /// page was sent only the latest (coalescing).
     var changeToPageMs: Stats
+    /// For each measured change, the click sent until the last page showed
+    /// it: how long one change's fan-out took.
+    var changeToLastPageMs: Stats
     /// Of those pairs, how many the page saw as a later value.
     var coalesced: Int
     /// Pages not showing the last value once it had had `settleTimeoutSeconds` to arrive.
@@ -26,6 +29,8 @@ struct FanoutFigures: Codable {
     var serverCpuCores: Double
     /// The same for the bench, whose clients share the machine's cores.
     var benchCpuCores: Double
+    /// The server's CPU time per change and watching page, in µs.
+    var serverCpuPerPageMicroseconds: Double
     /// The driver's click sent until its own page showed "set N": the write,
     /// durable when `set` returns, and a round trip.
     var setRoundTripMs: Stats
@@ -91,20 +96,25 @@ extension Benchmarks {
             var delays: [Double] = []
             delays.reserveCapacity(count * measured.count)
             var coalesced = 0
+            var lastPage = [Double](repeating: 0, count: measured.count)
             for page in watchers {
                 let seen = try await page.seen()
                 let found = Self.delays(of: measured, in: seen.sightings)
                 delays += found.delays
                 coalesced += found.coalesced
+                for (index, delay) in found.delays.enumerated() { lastPage[index] = max(lastPage[index], delay) }
             }
             let set = Self.delays(of: measured, in: try await driver.seen().sightings)
             for page in pages { await page.close() }
             try await entry.shutdown()
             return FanoutFigures(
                 sessions: count, changesPerSecond: 1000 / pause.milliseconds, warmupChanges: settings.fanoutWarmup,
-                changes: settings.fanoutChanges, changeToPageMs: Stats(delays), coalesced: coalesced,
+                changes: settings.fanoutChanges, changeToPageMs: Stats(delays), changeToLastPageMs: Stats(lastPage),
+                coalesced: coalesced,
                 pagesMissingFinal: missing, pagesLost: lost, settleTimeoutSeconds: settleTimeout.milliseconds / 1000,
-                serverCpuCores: serverCpu, benchCpuCores: benchCpu, setRoundTripMs: Stats(set.delays))
+                serverCpuCores: serverCpu, benchCpuCores: benchCpu,
+                serverCpuPerPageMicroseconds: serverCpu * pause.milliseconds * 1000 / Double(count),
+                setRoundTripMs: Stats(set.delays))
         } catch {
             for page in pages { await page.close() }
             try? await entry.shutdown()
@@ -160,7 +170,9 @@ extension Benchmarks {
     /// For each change (its number and when its click was sent, in order),
     /// the time until the page first showed it or a later value (the page
     /// reached it then, coalesced); changes it never reached are left out.
-    /// - Returns: the delays in ms, and how many were reached by a later value.
+    /// - Returns: the delays in ms, the i-th that of the i-th change (the
+    ///   numbers seen only grow, so the changes reached come first), and how
+    ///   many were reached by a later value.
     static func delays(of changes: [(Int, ContinuousClock.Instant)],
                        in sightings: [NumberPage.Sighting]) -> (delays: [Double], coalesced: Int) {
         var delays: [Double] = []

@@ -97,8 +97,12 @@ enum Report {
         var rows = [
             row("change to page, \(fanout.sessions) watching, \(rate)/s (ms)", "\(pages.count)", ms(pages.p50), ms(pages.p99),
                 ms(pages.max), "p50/p99 <= 20/100", pages.p50 <= 20 && pages.p99 <= 100 ? "ok" : "MISSED"),
+            row("  change to its last page (ms)", "\(fanout.changeToLastPageMs.count)", ms(fanout.changeToLastPageMs.p50),
+                ms(fanout.changeToLastPageMs.p99), ms(fanout.changeToLastPageMs.max), "-", ""),
             row("  server CPU over the \(fanout.changes) changes (cores)", "1", String(format: "%.2f", fanout.serverCpuCores),
                 "", "", "< 1", fanout.serverCpuCores < 1 ? "ok" : "MISSED"),
+            row("    per change and watching page (µs)", "1", String(format: "%.1f", fanout.serverCpuPerPageMicroseconds),
+                "", "", "-", ""),
             row("  the bench's own CPU meanwhile (cores)", "1", String(format: "%.2f", fanout.benchCpuCores), "", "", "-", ""),
             row("  pages missing the last value", "\(fanout.sessions)", "\(fanout.pagesMissingFinal)", "", "",
                 "0", fanout.pagesMissingFinal == 0 ? "ok" : "MISSED"),
@@ -109,7 +113,7 @@ enum Report {
                 "", "", "<= 160", memory.perSessionKib <= 160 ? "ok" : "MISSED"),
         ]
         if fanout.pagesLost > 0 {
-            rows.insert(row("    of which lost their socket", "\(fanout.pagesLost)", "", "", "", "-", ""), at: 4)
+            rows.insert(row("    of which lost their socket", "\(fanout.pagesLost)", "", "", "", "-", ""), at: 6)
         }
         return rows
     }
