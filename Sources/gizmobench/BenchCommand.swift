@@ -39,6 +39,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
     var clicks: Int?
 
+    @Option(name: .customLong("fanout-sessions"), help: "Sessions watching the store key in the fan-out row (default 1000).")
+    var fanoutSessions: Int?
+
     @Flag(name: .customLong("no-h5gizmos"), help: "Skip the side by side with H5Gizmos.")
     var noH5Gizmos = false
 
@@ -77,6 +80,10 @@ struct BenchCommand: AsyncParsableCommand {
         if let clicks {
             guard clicks >= 0 else { throw ValidationError("--clicks must not be negative") }
             settings.clicks = clicks
+        }
+        if let fanoutSessions {
+            guard fanoutSessions >= 1 else { throw ValidationError("--fanout-sessions must be at least 1") }
+            settings.fanoutSessions = fanoutSessions
         }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
         let alone = ["memory", "round-trip", "spinning", "fanout"]
