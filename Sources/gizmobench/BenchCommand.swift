@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The gizmolua binary to measure (build it with -c release).")
     var gizmolua: String = ".build/release/gizmolua"
 
-    @Option(help: "Write the figures to this JSON file as well.")
+    @Option(help: "Write the figures to this JSON file as well (all of them, or those of --only fanout).")
     var json: String?
 
     @Option(help: "The package folder, to copy the scripts from.")
@@ -115,7 +115,12 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if only == "fanout" {
             let (fanout, memory) = try await fanoutRows(bench, folder: folder, settings: settings)
-            print(Report.fanout(fanout, memory: memory))
+            print(Report.fanout(fanout, memory: memory, machine: machine))
+            if let json {
+                let run = FanoutRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine,
+                                    fanout: fanout, memoryWatching: memory)
+                try Figures.json(run).write(to: URL(filePath: json))
+            }
             return
         }
         if only == "memory" {

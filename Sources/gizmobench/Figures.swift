@@ -62,11 +62,25 @@ struct Figures: Codable {
     var sideBySide: SideBySide?
 
     func json() throws -> Data {
+        try Self.json(self)
+    }
+
+    /// Any figures as the JSON file holds them.
+    static func json(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(self)
+        return try encoder.encode(value)
     }
+}
+
+/// What `--only fanout` measured, as its JSON file holds it.
+struct FanoutRun: Codable {
+    var schema = 1
+    var date: String
+    var machine: Figures.Machine
+    var fanout: FanoutFigures
+    var memoryWatching: MemoryFigures
 }
 
 /// RSS of a server before and after it holds `sessions` idle sessions.

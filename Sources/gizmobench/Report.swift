@@ -44,11 +44,14 @@ enum Report {
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
             + " in a container's environment (\(Benchmarks.containerEnvironment(dataFolder: URL(filePath: "/")).count) variables, as podman runs the image)"
             + (figures.idleScriptEnvironment.map { "; the bench's has \($0)" } ?? "")
-        let machine = figures.machine
-        let load = "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
-            + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")
         let sideBySide = figures.sideBySide.map { ["", Self.sideBySide($0, figures)] } ?? []
-        return (lines + ["", rss] + sideBySide + ["", load]).joined(separator: "\n")
+        return (lines + ["", rss] + sideBySide + ["", load(figures.machine)]).joined(separator: "\n")
+    }
+
+    /// The machine's CPUs and how busy it was when the run began.
+    static func load(_ machine: Figures.Machine) -> String {
+        "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
+            + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")
     }
 
     /// The section that sets H5Gizmos' figures beside gizmolua's.
@@ -83,9 +86,9 @@ enum Report {
     }
 
     /// `--only fanout`: the fan-out rows alone, under the table's header.
-    static func fanout(_ fanout: FanoutFigures, memory: MemoryFigures) -> String {
+    static func fanout(_ fanout: FanoutFigures, memory: MemoryFigures, machine: Figures.Machine) -> String {
         let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
-        return ([header, String(repeating: "-", count: header.count)] + fanoutRows(fanout, memory: memory))
+        return ([header, String(repeating: "-", count: header.count)] + fanoutRows(fanout, memory: memory) + ["", load(machine)])
             .joined(separator: "\n")
     }
 
