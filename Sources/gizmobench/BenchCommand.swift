@@ -124,7 +124,10 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         if only == "memory" {
-            for (name, environment) in [("a container's environment", containerEnvironment(folder)), ("the bench's environment", nil)] {
+            // A store watcher writes its module's data: in the temp folder, never the user's.
+            let own = idleScript == BenchFolder.storeWatcher
+                ? Benchmarks.ownEnvironment(dataFolder: folder.logs.appending(path: "data")) : nil
+            for (name, environment) in [("a container's environment", containerEnvironment(folder)), ("the bench's environment", own)] {
                 let memory = try await bench.memoryPerIdleSession(environment: environment)
                 print("\(memory.sessions) idle \(idleScript) sessions, \(name): \(String(format: "%.1f", memory.perSessionKib)) KiB each "
                     + "(RSS \(memory.rssBeforeKib) -> \(memory.rssAfterKib) KiB)")

@@ -53,12 +53,10 @@ extension Benchmarks {
         let settleTimeout = Duration.seconds(30)
         let data = folder.logs.appending(path: "fanout-data")
         try? FileManager.default.removeItem(at: data)
-        var environment = ProcessInfo.processInfo.environment
-        environment["GIZMO_USE_PORT"] = nil
-        environment["GIZMO_DATA_DIR"] = data.path
         let server = try await ServerProcess.start(
             binary: binary, folder: folder, name: "fanout",
-            arguments: ["--max-sessions", String(count + 100), "--grace", "600"], environment: environment)
+            arguments: ["--max-sessions", String(count + 100), "--grace", "600"],
+            environment: Self.ownEnvironment(dataFolder: data))
         defer { server.stop() }
         let entry = EntryClient(port: server.port)
         var pages: [NumberPage.Connection] = []

@@ -177,6 +177,15 @@ struct Benchmarks {
         ]
     }
 
+    /// The bench's own environment with the modules' data (the store) in
+    /// `dataFolder`, not in the user's `~/.local/share/gizmolua`.
+    static func ownEnvironment(dataFolder: URL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIZMO_USE_PORT"] = nil
+        environment["GIZMO_DATA_DIR"] = dataFolder.path
+        return environment
+    }
+
     /// RSS growth of a fresh server over `idleSessions` rendered sessions
     /// (of hello_env unless told otherwise) whose pages stay connected, per session.
     /// - Parameters:
