@@ -31,6 +31,10 @@ struct FanoutFigures: Codable {
     var benchCpuCores: Double
     /// The server's CPU time per change and watching page, in µs.
     var serverCpuPerPageMicroseconds: Double
+    /// The server's threads before the first click, and the most seen at
+    /// any click of the paced run (each turn runs on a thread of Dispatch's).
+    var serverThreadsBefore: Int
+    var serverThreadsMost: Int
     /// The driver's click sent until its own page showed "set N": the write,
     /// durable when `set` returns, and a round trip.
     var setRoundTripMs: Stats
@@ -73,6 +77,8 @@ extension Benchmarks {
             sent.reserveCapacity(total)
             let pid = server.process.processIdentifier
             var cpu = (server: 0.0, bench: 0.0)
+            let threadsBefore = try ProcFS.threads(pid)
+            var threadsMost = threadsBefore
             var windowStart = clock.now
             let first = clock.now + pause
             for index in 0..<total {
@@ -82,6 +88,7 @@ extension Benchmarks {
                     cpu = (try ProcFS.cpuSeconds(pid), try ProcFS.cpuSeconds(getpid()))
                 }
                 sent.append(try await driver.click(callback, number: index + 1))
+                threadsMost = max(threadsMost, (try? ProcFS.threads(pid)) ?? 0)
             }
             try await Task.sleep(until: first + pause * total, clock: .continuous)
             let window = (clock.now - windowStart).milliseconds / 1000
@@ -112,6 +119,7 @@ extension Benchmarks {
                 pagesMissingFinal: missing, pagesLost: lost, settleTimeoutSeconds: settleTimeout.milliseconds / 1000,
                 serverCpuCores: serverCpu, benchCpuCores: benchCpu,
                 serverCpuPerPageMicroseconds: serverCpu * pause.milliseconds * 1000 / Double(count),
+                serverThreadsBefore: threadsBefore, serverThreadsMost: threadsMost,
                 setRoundTripMs: Stats(set.delays))
         } catch {
             for page in pages { await page.close() }

@@ -8,6 +8,11 @@ enum ProcFS {
         try kib(field, in: "/proc/\(pid)/status")
     }
 
+    /// How many threads `pid` has now (`Threads` of `/proc/<pid>/status`).
+    static func threads(_ pid: pid_t) throws -> Int {
+        try kib("Threads", in: "/proc/\(pid)/status")
+    }
+
     /// The proportional set size (shared pages split between the processes
     /// that map them), from `/proc/<pid>/smaps_rollup`.
     static func pssKiB(_ pid: pid_t) throws -> Int {
@@ -75,6 +80,7 @@ enum ProcFS {
         return text[text.index(after: close)...].split(separator: " ")
     }
 
+    /// The number after `field:` in a file of such lines (in kB, for memory).
     private static func kib(_ field: String, in path: String) throws -> Int {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("\(field):") }),

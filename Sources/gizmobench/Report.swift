@@ -106,6 +106,8 @@ enum Report {
                 "", "", "< 1", fanout.serverCpuCores < 1 ? "ok" : "MISSED"),
             row("    per change and watching page (µs)", "1", String(format: "%.1f", fanout.serverCpuPerPageMicroseconds),
                 "", "", "-", ""),
+            row("    server threads, before and at most", "\(fanout.serverThreadsBefore)", "\(fanout.serverThreadsMost)",
+                "", "", "-", ""),
             row("  the bench's own CPU meanwhile (cores)", "1", String(format: "%.2f", fanout.benchCpuCores), "", "", "-", ""),
             row("  pages missing the last value", "\(fanout.sessions)", "\(fanout.pagesMissingFinal)", "", "",
                 "0", fanout.pagesMissingFinal == 0 ? "ok" : "MISSED"),
@@ -116,7 +118,7 @@ enum Report {
                 "", "", "<= 160", memory.perSessionKib <= 160 ? "ok" : "MISSED"),
         ]
         if fanout.pagesLost > 0 {
-            rows.insert(row("    of which lost their socket", "\(fanout.pagesLost)", "", "", "", "-", ""), at: 6)
+            rows.insert(row("    of which lost their socket", "\(fanout.pagesLost)", "", "", "", "-", ""), at: 7)
         }
         return rows
     }
