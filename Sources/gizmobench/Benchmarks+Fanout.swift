@@ -48,7 +48,7 @@ extension Benchmarks {
     /// click does not wait for anything), each click setting the key to its
     /// number: `fanoutWarmup` unrecorded, then `fanoutChanges` measured.
     /// The server's CPU time is read from /proc at the first measured click
-    /// and one pause after the last. Then every page gets up to
+    /// and one pause after the last, its thread count at every click. Then every page gets up to
     /// `settleTimeout` to show the last value; only then are the pages'
     /// sightings collected and matched with the clicks.
     func fanout() async throws -> FanoutFigures {
