@@ -10,9 +10,11 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure gizmolua serve against its performance budgets.",
         discussion: """
         Starts the gizmolua binary on a temp folder holding the click counter, hello_env, a
-        script it rewrites and a spinner, and measures session start, callback round trips (1 and
-        many sessions), throughput, memory per idle session, hot reload, start-up, and session
-        start and SIGTERM while 500 sessions spin to their CPU limit. Then the same
+        script it rewrites, a spinner and a store watcher and driver, and measures session start,
+        callback round trips (1 and many sessions), throughput, memory per idle session, hot
+        reload, start-up, session start and SIGTERM while 500 sessions spin to their CPU limit,
+        and one store key changed 10 times a second while 1000 sessions watch it (change to page,
+        server CPU) with the memory of an idle watching session. Then the same
         session start, round trip and memory of H5Gizmos, through its GizmoLink, from the venv
         `make bench-h5gizmos` makes, side by side as ratios.
         Run it from the package folder (it copies the scripts from there), on a quiet machine.
@@ -22,20 +24,23 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The gizmolua binary to measure (build it with -c release).")
     var gizmolua: String = ".build/release/gizmolua"
 
-    @Option(help: "Write the figures to this JSON file as well.")
+    @Option(help: "Write the figures to this JSON file as well (all of them, or those of --only fanout).")
     var json: String?
 
     @Option(help: "The package folder, to copy the scripts from.")
     var package: String = "."
 
-    @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter or reload_me.")
+    @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter, reload_me or store_watcher.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning or h5gizmos.")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions) or h5gizmos.")
     var only: String?
 
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
     var clicks: Int?
+
+    @Option(name: .customLong("fanout-sessions"), help: "Sessions watching the store key in the fan-out row (default 1000).")
+    var fanoutSessions: Int?
 
     @Flag(name: .customLong("no-h5gizmos"), help: "Skip the side by side with H5Gizmos.")
     var noH5Gizmos = false
@@ -67,19 +72,27 @@ struct BenchCommand: AsyncParsableCommand {
             settings.floorTrips = 10
             settings.spinningSessions = 50
             settings.spinningStarts = 10
+            settings.fanoutSessions = 100
+            settings.fanoutWarmup = 10
+            settings.fanoutChanges = 30
         }
         settings.idleScript = idleScript
         if let clicks {
             guard clicks >= 0 else { throw ValidationError("--clicks must not be negative") }
             settings.clicks = clicks
         }
+        if let fanoutSessions {
+            guard fanoutSessions >= 1 else { throw ValidationError("--fanout-sessions must be at least 1") }
+            settings.fanoutSessions = fanoutSessions
+        }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        guard only == nil || ["memory", "round-trip", "spinning", "h5gizmos"].contains(only) else {
-            throw ValidationError("--only takes memory, round-trip, spinning or h5gizmos")
+        let alone = ["memory", "round-trip", "spinning", "fanout"]
+        guard only == nil || (alone + ["h5gizmos"]).contains(only) else {
+            throw ValidationError("--only takes memory, round-trip, spinning, fanout or h5gizmos")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
         // Checked first: a missing venv is said before a minute of measuring, not after.
-        let h5Bench = noH5Gizmos || ["memory", "round-trip", "spinning"].contains(only) ? nil : try h5GizmosBench(logs: folder.logs)
+        let h5Bench = noH5Gizmos || only.map(alone.contains) == true ? nil : try h5GizmosBench(logs: folder.logs)
         if only == "h5gizmos", let h5Bench {
             print(Report.h5gizmos(try await h5Bench.run(progress: progress)))
             return
@@ -100,8 +113,21 @@ struct BenchCommand: AsyncParsableCommand {
             print(Report.spinning(try await bench.startWhileSpinning()))
             return
         }
+        if only == "fanout" {
+            let (fanout, memory) = try await fanoutRows(bench, folder: folder, settings: settings)
+            print(Report.fanout(fanout, memory: memory, machine: machine))
+            if let json {
+                let run = FanoutRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine,
+                                    fanout: fanout, memoryWatching: memory)
+                try Figures.json(run).write(to: URL(filePath: json))
+            }
+            return
+        }
         if only == "memory" {
-            for (name, environment) in [("a container's environment", containerEnvironment(folder)), ("the bench's environment", nil)] {
+            // A store watcher writes its module's data: in the temp folder, never the user's.
+            let own = idleScript == BenchFolder.storeWatcher
+                ? Benchmarks.ownEnvironment(dataFolder: folder.logs.appending(path: "data")) : nil
+            for (name, environment) in [("a container's environment", containerEnvironment(folder)), ("the bench's environment", own)] {
                 let memory = try await bench.memoryPerIdleSession(environment: environment)
                 print("\(memory.sessions) idle \(idleScript) sessions, \(name): \(String(format: "%.1f", memory.perSessionKib)) KiB each "
                     + "(RSS \(memory.rssBeforeKib) -> \(memory.rssAfterKib) KiB)")
@@ -138,6 +164,7 @@ struct BenchCommand: AsyncParsableCommand {
             let memoryOwn = try await bench.memoryPerIdleSession()
             progress("session start while \(settings.spinningSessions) sessions spin to their CPU limit, then SIGTERM, on a fresh server")
             let spinning = try await bench.startWhileSpinning()
+            let (fanout, memoryWatching) = try await fanoutRows(bench, folder: folder, settings: settings)
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
@@ -149,6 +176,7 @@ struct BenchCommand: AsyncParsableCommand {
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup, spinning: spinning,
+                fanout: fanout, memoryWatching: memoryWatching,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
                                                       roundTripMs: oneSession, memory: memoryOwn) })
         } catch {
@@ -162,6 +190,20 @@ struct BenchCommand: AsyncParsableCommand {
             try figures.json().write(to: URL(filePath: json))
             print("\nfigures written to \(json)")
         }
+    }
+
+    /// Issue 13's rows: the fan-out on its own fresh server, then the memory
+    /// of idle watching sessions on another, in a container's environment.
+    private func fanoutRows(_ bench: Benchmarks, folder: BenchFolder,
+                            settings: Benchmarks.Settings) async throws -> (FanoutFigures, MemoryFigures) {
+        let pause = settings.fanoutPause
+        let seconds = pause * settings.fanoutChanges
+        progress("fan-out: \(settings.fanoutSessions) sessions watching a store key, one driver setting it every \(pause) "
+            + "for \(seconds) after \(pause * settings.fanoutWarmup), on a fresh server")
+        let fanout = try await bench.fanout()
+        progress("memory: \(settings.idleSessions) idle \(BenchFolder.storeWatcher) sessions on a fresh server, in a container's environment")
+        let memory = try await bench.memoryPerIdleSession(script: BenchFolder.storeWatcher, environment: containerEnvironment(folder))
+        return (fanout, memory)
     }
 
     /// The side-by-side run, if its venv is there; if not, an error that

@@ -2,8 +2,9 @@ import Foundation
 
 /// The temp folder of a run: `served/bench`, the module the servers serve
 /// (copies of the click counter and hello_env, `reload_me.lua`, which the
-/// hot-reload measurement rewrites, and `spinner.lua`), and `logs`, the servers' output,
-/// kept out of the watched tree.
+/// hot-reload measurement rewrites, `spinner.lua`, and the store's watcher and
+/// driver of the fan-out row), and `logs`, the servers' output (and the data
+/// folders of the runs that write the store), kept out of the watched tree.
 struct BenchFolder {
     static let module = "bench"
     let root: URL
@@ -32,6 +33,7 @@ struct BenchFolder {
         }
         try Self.reloadSource(version: 0).write(to: reloadScript, atomically: false, encoding: .utf8)
         try Self.spinnerSource.write(to: module.appending(path: "\(Self.spinner).lua"), atomically: false, encoding: .utf8)
+        try writeStoreScripts()
     }
 
     /// A script whose timer spins until the CPU limit stops it, and again

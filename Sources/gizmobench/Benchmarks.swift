@@ -23,6 +23,13 @@ struct Benchmarks {
         var spinningSessions = 500
         /// Sessions started, one after the other, while they spin.
         var spinningStarts = 50
+        /// Sessions watching one store key in the fan-out row.
+        var fanoutSessions = 1000
+        /// The driver's pause between clicks: 10 changes a second.
+        var fanoutPause: Duration = .milliseconds(100)
+        /// Changes before the measured ones (2 s), then 20 s measured.
+        var fanoutWarmup = 20
+        var fanoutChanges = 200
     }
 
     let binary: URL
@@ -170,10 +177,21 @@ struct Benchmarks {
         ]
     }
 
+    /// The bench's own environment with the modules' data (the store) in
+    /// `dataFolder`, not in the user's `~/.local/share/gizmolua`.
+    static func ownEnvironment(dataFolder: URL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIZMO_USE_PORT"] = nil
+        environment["GIZMO_DATA_DIR"] = dataFolder.path
+        return environment
+    }
+
     /// RSS growth of a fresh server over `idleSessions` rendered sessions
     /// (of hello_env unless told otherwise) whose pages stay connected, per session.
-    /// - Parameter environment: the server's whole environment; nil: the bench's own.
-    func memoryPerIdleSession(environment: [String: String]? = nil) async throws -> MemoryFigures {
+    /// - Parameters:
+    ///   - script: the sessions' script; nil: `idleScript`.
+    ///   - environment: the server's whole environment; nil: the bench's own.
+    func memoryPerIdleSession(script: String? = nil, environment: [String: String]? = nil) async throws -> MemoryFigures {
         let server = try await ServerProcess.start(
             binary: binary, folder: folder, name: "memory",
             arguments: ["--max-sessions", String(settings.idleSessions * 2), "--grace", "600"],
@@ -183,7 +201,7 @@ struct Benchmarks {
         do {
             // Warm up: the library compiled, the pools and caches filled.
             for _ in 0..<20 {
-                let id = try await entry.launch(module: BenchFolder.module, script: settings.idleScript)
+                let id = try await entry.launch(module: BenchFolder.module, script: script ?? settings.idleScript)
                 try await PageClient.withPage(port: server.port, session: id) { page in _ = try await page.hello() }
             }
             try await Task.sleep(for: .milliseconds(500))
@@ -193,7 +211,7 @@ struct Benchmarks {
             let port = server.port
             let count = settings.idleSessions
             let parallel = settings.idleSetupParallel
-            let script = settings.idleScript
+            let script = script ?? settings.idleScript
             let after = try await withThrowingTaskGroup(of: Void.self) { group in
                 var readyIterator = ready.makeAsyncIterator()
                 for index in 0..<count {

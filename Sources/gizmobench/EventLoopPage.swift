@@ -17,6 +17,15 @@ enum EventLoopPage {
     static func open(port: Int, session id: String) async throws -> Connection {
         let rendered = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Int.self)
         let handler = ClickHandler(rendered: rendered)
+        let channel = try await connect(port: port, session: id, handler: handler)
+        let callback = try await rendered.futureResult.get()
+        return Connection(channel: channel, handler: handler, callback: callback)
+    }
+
+    /// Opens the WebSocket of session `id` with `handler` as its page: NIO's
+    /// HTTP upgrade, then WebSocket frames to and from `handler`.
+    static func connect(port: Int, session id: String,
+                        handler: some ChannelInboundHandler & Sendable) async throws -> any Channel {
         let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 4 << 20) { channel, _ in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
         }
@@ -33,8 +42,7 @@ enum EventLoopPage {
                                    headers: ["Host": "127.0.0.1:\(port)", "Content-Length": "0"])
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
-        let callback = try await rendered.futureResult.get()
-        return Connection(channel: channel, handler: handler, callback: callback)
+        return channel
     }
 
     struct Connection: Sendable {
@@ -61,13 +69,9 @@ enum EventLoopPage {
 
 /// Lives on its channel's event loop (NIO calls it there; `start` is
 /// handed there with `execute`).
-private final class ClickHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-
+private final class ClickHandler: PageFrameHandler, @unchecked Sendable {
     private let rendered: EventLoopPromise<Int>
     private var renderedDone = false
-    private var context: ChannelHandlerContext?
     private var callback: Int?
     private var clicking: (pause: Duration?, window: ClosedRange<ContinuousClock.Instant>, done: EventLoopPromise<[Double]>)?
     private var sent: ContinuousClock.Instant?
@@ -77,35 +81,6 @@ private final class ClickHandler: ChannelInboundHandler, @unchecked Sendable {
         self.rendered = rendered
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        send(#"{"t":"hello","v":1}"#, context: context)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text where frame.fin:
-            received(String(buffer: frame.unmaskedData), context: context)
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(masked(.pong, frame.unmaskedData)), promise: nil)
-        case .connectionClose:
-            fail(BenchError("the server closed the WebSocket"))
-            context.close(promise: nil)
-        default:
-            break
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(error)
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        fail(BenchError("the WebSocket closed"))
-    }
-
     func start(pause: Duration?, window: ClosedRange<ContinuousClock.Instant>, done: EventLoopPromise<[Double]>) {
         clicking = (pause, window, done)
         samples = []
@@ -113,7 +88,7 @@ private final class ClickHandler: ChannelInboundHandler, @unchecked Sendable {
         next(after: pause.map { $0 * Double.random(in: 0..<1) } ?? .zero)
     }
 
-    private func received(_ text: String, context: ChannelHandlerContext) {
+    override func received(_ text: String) {
         guard callback != nil else {
             renderedDone = true
             do {
@@ -144,26 +119,17 @@ private final class ClickHandler: ChannelInboundHandler, @unchecked Sendable {
         let click = #"{"t":"call","cb":\#(callback),"args":[{"type":"click"}]}"#
         if pause == .zero {
             sent = ContinuousClock.now
-            send(click, context: context)
+            send(click)
             return
         }
         let nanoseconds = Int64(pause.milliseconds * 1e6)
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
             sent = ContinuousClock.now
-            send(click, context: context)
+            send(click)
         }
     }
 
-    private func send(_ text: String, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(masked(.text, context.channel.allocator.buffer(string: text))), promise: nil)
-    }
-
-    /// Frames from a client are masked (RFC 6455, 5.3).
-    private func masked(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> WebSocketFrame {
-        WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
-    }
-
-    private func fail(_ error: any Error) {
+    override func failed(_ error: any Error) {
         if !renderedDone {
             renderedDone = true
             rendered.fail(error)

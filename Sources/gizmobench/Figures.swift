@@ -53,15 +53,34 @@ struct Figures: Codable {
     var startupMs: Stats
     /// Session start and SIGTERM while sessions spin to their CPU limit.
     var spinning: SpinningFigures
+    /// One store key changed 10 times a second, watched by 1000 sessions.
+    var fanout: FanoutFigures
+    /// Idle sessions each watching that key (`store_watcher.lua`), in a
+    /// container's environment.
+    var memoryWatching: MemoryFigures
     /// H5Gizmos beside these figures; nil with --no-h5gizmos.
     var sideBySide: SideBySide?
 
     func json() throws -> Data {
+        try Self.json(self)
+    }
+
+    /// Any figures as the JSON file holds them.
+    static func json(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(self)
+        return try encoder.encode(value)
     }
+}
+
+/// What `--only fanout` measured, as its JSON file holds it.
+struct FanoutRun: Codable {
+    var schema = 1
+    var date: String
+    var machine: Figures.Machine
+    var fanout: FanoutFigures
+    var memoryWatching: MemoryFigures
 }
 
 /// RSS of a server before and after it holds `sessions` idle sessions.

@@ -39,15 +39,19 @@ enum Report {
         let exit = spinning.sigtermToExitMs
         lines.append(row("  SIGTERM to exit while they spin (ms)", "1", exit.map(ms) ?? "killed", "", "",
                          "<= 2000", (exit ?? .infinity) <= 2000 ? "ok" : "MISSED"))
+        lines += fanoutRows(figures.fanout, memory: figures.memoryWatching)
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
             + " in a container's environment (\(Benchmarks.containerEnvironment(dataFolder: URL(filePath: "/")).count) variables, as podman runs the image)"
             + (figures.idleScriptEnvironment.map { "; the bench's has \($0)" } ?? "")
-        let machine = figures.machine
-        let load = "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
-            + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")
         let sideBySide = figures.sideBySide.map { ["", Self.sideBySide($0, figures)] } ?? []
-        return (lines + ["", rss] + sideBySide + ["", load]).joined(separator: "\n")
+        return (lines + ["", rss] + sideBySide + ["", load(figures.machine)]).joined(separator: "\n")
+    }
+
+    /// The machine's CPUs and how busy it was when the run began.
+    static func load(_ machine: Figures.Machine) -> String {
+        "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
+            + (machine.loadAverage > 0.5 ? " (the machine was busy: figures are pessimistic)" : "")
     }
 
     /// The section that sets H5Gizmos' figures beside gizmolua's.
@@ -81,6 +85,44 @@ enum Report {
         ].joined(separator: "\n")
     }
 
+    /// `--only fanout`: the fan-out rows alone, under the table's header.
+    static func fanout(_ fanout: FanoutFigures, memory: MemoryFigures, machine: Figures.Machine) -> String {
+        let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
+        return ([header, String(repeating: "-", count: header.count)] + fanoutRows(fanout, memory: memory) + ["", load(machine)])
+            .joined(separator: "\n")
+    }
+
+    /// One key changed by a driver's clicks, watched by many sessions; the
+    /// memory of idle watching sessions. Budgets from issue 13's bars.
+    static func fanoutRows(_ fanout: FanoutFigures, memory: MemoryFigures) -> [String] {
+        let pages = fanout.changeToPageMs
+        let rate = String(format: "%g", fanout.changesPerSecond)
+        var rows = [
+            row("change to page, \(fanout.sessions) watching, \(rate)/s (ms)", "\(pages.count)", ms(pages.p50), ms(pages.p99),
+                ms(pages.max), "p50/p99 <= 20/100", pages.p50 <= 20 && pages.p99 <= 100 ? "ok" : "MISSED"),
+            row("  change to its last page (ms)", "\(fanout.changeToLastPageMs.count)", ms(fanout.changeToLastPageMs.p50),
+                ms(fanout.changeToLastPageMs.p99), ms(fanout.changeToLastPageMs.max), "-", ""),
+            row("  server CPU over the \(fanout.changes) changes (cores)", "1", String(format: "%.2f", fanout.serverCpuCores),
+                "", "", "< 1", fanout.serverCpuCores < 1 ? "ok" : "MISSED"),
+            row("    per change and watching page (µs)", "1", String(format: "%.1f", fanout.serverCpuPerPageMicroseconds),
+                "", "", "-", ""),
+            row("    server threads, before and at most", "\(fanout.serverThreadsBefore)", "\(fanout.serverThreadsMost)",
+                "", "", "-", ""),
+            row("  the bench's own CPU meanwhile (cores)", "1", String(format: "%.2f", fanout.benchCpuCores), "", "", "-", ""),
+            row("  pages missing the last value", "\(fanout.sessions)", "\(fanout.pagesMissingFinal)", "", "",
+                "0", fanout.pagesMissingFinal == 0 ? "ok" : "MISSED"),
+            row("  changes a page got as a later value", "\(pages.count)", "\(fanout.coalesced)", "", "", "-", ""),
+            row("  the driver's click to its set shown (ms)", "\(fanout.setRoundTripMs.count)", ms(fanout.setRoundTripMs.p50),
+                ms(fanout.setRoundTripMs.p99), ms(fanout.setRoundTripMs.max), "-", ""),
+            row("memory per idle watching session (KiB)", "\(memory.sessions)", String(format: "%.1f", memory.perSessionKib),
+                "", "", "<= 160", memory.perSessionKib <= 160 ? "ok" : "MISSED"),
+        ]
+        if fanout.pagesLost > 0 {
+            rows.insert(row("    of which lost their socket", "\(fanout.pagesLost)", "", "", "", "-", ""), at: 7)
+        }
+        return rows
+    }
+
     /// `--only spinning`: that measurement alone.
     static func spinning(_ figures: SpinningFigures) -> String {
         let start = figures.sessionStartMs
@@ -109,7 +151,7 @@ enum Report {
                             _ budget: String, _ verdict: String) -> String {
         name.padding(toLength: 46, withPad: " ", startingAt: 0)
             + [count, p50, p99, maximum].map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 }.joined()
-            + "   " + budget.padding(toLength: 14, withPad: " ", startingAt: 0) + verdict
+            + "   " + budget.padding(toLength: 18, withPad: " ", startingAt: 0) + verdict
     }
 
     private static func ms(_ value: Double) -> String {
