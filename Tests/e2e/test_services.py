@@ -102,7 +102,7 @@ def test_a_failing_service_shows_its_error_and_a_fixed_one_restarts(serve, windo
 
     # The timer fails: a notice in the open page, which goes on answering.
     save(init, TIMER_FAILS)
-    where = f"init.lua:{line_of(init, 'broke')}"
+    where = f"init.lua:{line_of(init, 'timer broke')}"
     with windows.inside(board) as page:
         wait_text(page, "service broken")  # the new run started
         notice = wait_notice(page, "the service's timer broke")
@@ -139,6 +139,9 @@ def test_a_service_that_makes_a_component_gets_a_clear_error(serve, windows, tmp
         assert notice.startswith("The module's service"), notice
         assert where in notice, notice
         ping(page, 1)
+        # One failure, one notice (the ping's answer came after any other).
+        told = [n for n in notices(page) if "gz.Button" in n]
+        assert len(told) == 1, told
         shown = service_error(page, server)  # this window leaves the gizmo for the entry page
     assert "gz.Button: a module's service has no page" in shown and where in shown, shown
 
