@@ -10,7 +10,7 @@ import re
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from gizmo_support import REPO, save_screenshot, wait
+from gizmo_support import REPO, open_gizmo, save_screenshot, wait
 from store_support import MISSING, read_key
 from test_todo import NEXT_FRAME_JS
 
@@ -97,3 +97,10 @@ def test_a_note_posted_on_one_board_shows_on_the_others(serve, windows, tmp_path
     with windows.inside(boards[1]) as page:
         wait_step_past(page, 5)
         save_screenshot(page, "live_board")
+
+
+def test_run_starts_the_service_of_the_scripts_folder(gizmo, page, tmp_path):
+    run = gizmo(SCRIPTS / MODULE / "live_board.lua", env={"GIZMO_DATA_DIR": str(tmp_path)})
+    open_gizmo(page, run.url)
+    wait_step_past(page, wait_step_past(page, 0))  # two steps: the service's timer runs
+    assert read_key(tmp_path, MODULE, "status") is not MISSING

@@ -96,6 +96,7 @@ def test_every_acknowledged_update_survives_kill_9(tmp_path):
     finally:
         again.stop()
 
+    print(f"acknowledged {acked}, the store holds {value['n'] if isinstance(value, dict) else value}")
     assert whole(value), f"the store holds a value the burst did not write: {str(value)[:200]}"
     # At least the last acknowledged count; at most one more (the update the
     # store made durable just before the kill, whose line never got out).
