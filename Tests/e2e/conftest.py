@@ -16,6 +16,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from gizmo_support import CHROMEDRIVER, CHROMIUM, GIZMOS, GizmoProcess, start_gizmo, start_serve
+from window_support import Windows
 
 
 @pytest.fixture
@@ -37,14 +38,20 @@ def gizmo():
 
 
 @pytest.fixture
-def serve():
+def serve(tmp_path_factory):
     """A factory: `serve(*folders, extra_args=(...), env=..., grace=...)` starts
     `gizmolua serve` on a free port; every server it starts is stopped when
-    the test ends."""
+    the test ends.
+
+    Without a GIZMO_DATA_DIR in `env`, the server gets a temporary one: the
+    modules' services start with the server (scripts/live_board writes its
+    store every second) and must not write into this machine's home."""
     started: list[GizmoProcess] = []
 
     def start(*folders, **kwargs) -> GizmoProcess:
-        process = start_serve(*folders, **kwargs)
+        env = dict(kwargs.pop("env", None) or {})
+        env.setdefault("GIZMO_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        process = start_serve(*folders, env=env, **kwargs)
         started.append(process)
         return process
 
@@ -60,6 +67,15 @@ def counters(tmp_path) -> Path:
     module.mkdir()
     shutil.copy(GIZMOS / "click_counter.lua", module / "click_counter.lua")
     return module
+
+
+@pytest.fixture
+def windows(page):
+    """Extra browser windows, each on a session of its own (window_support.py);
+    closed when the test ends."""
+    opened = Windows(page)
+    yield opened
+    opened.close_all()
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,22 @@
 """The simple_todo demo: add items (Enter and the Add button), click one
 through done and deleted, and find what is left after a restart, read from
-the JSON file in the module's data folder (GIZMO_DATA_DIR)."""
+the module's store (gz.store, the SQLite file in its data folder under
+GIZMO_DATA_DIR); two windows, each its own session, share the list live, and
+items added in both at the same moment are both kept."""
 
 from __future__ import annotations
-
-import json
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
 from gizmo_support import REPO, click, open_gizmo, save_screenshot, wait, wait_text
+from store_support import MISSING, read_key
 
-TODO = REPO / "scripts" / "some_gizmo_demos" / "simple_todo.lua"
+SCRIPTS = REPO / "scripts"
+TODO = SCRIPTS / "some_gizmo_demos" / "simple_todo.lua"
 MODULE = "some_gizmo_demos"  # the data folder is named after the script's folder
+KEY = "todo"  # simple_todo's key in the module's store
 
 # Resolves after the page has drawn a frame: by then the throttled `input`
 # event of the last keystroke has left for the server. A person takes longer
@@ -70,23 +73,23 @@ def type_item(page, text: str):
     return field
 
 
-def wait_saved(path, expected) -> None:
-    def saved(_):
-        try:
-            return json.loads(path.read_text()) == expected
-        except (OSError, ValueError):
-            return False
+def saved_items(data_dir) -> list[tuple[str, bool]] | None:
+    """(text, done) of each item in the store's list, in order; None before any."""
+    todo = read_key(data_dir, MODULE, KEY)
+    if todo is MISSING:
+        return None
+    return [(item["text"], item["done"]) for item in todo["items"]]
 
+
+def wait_saved(data_dir, expected: list[tuple[str, bool]]) -> None:
     try:
-        wait(None).until(saved)
+        wait(None).until(lambda _: saved_items(data_dir) == expected)
     except Exception as error:
-        shown = path.read_text() if path.exists() else "(no file)"
-        raise AssertionError(f"{path} should hold {expected!r}; it holds {shown}") from error
+        raise AssertionError(f"the store should hold {expected!r}; it holds {saved_items(data_dir)!r}") from error
 
 
 def test_todo_items_go_through_done_and_deleted_and_survive_a_restart(gizmo, page, tmp_path):
     env = {"GIZMO_DATA_DIR": str(tmp_path)}
-    store = tmp_path / MODULE / "simple_todo.json"
 
     run = gizmo(TODO, env=env)
     open_gizmo(page, run.url)
@@ -98,27 +101,27 @@ def test_todo_items_go_through_done_and_deleted_and_survive_a_restart(gizmo, pag
     wait_text(page, "Added: Buy milk")
     wait_columns(page, ["Buy milk"], [])
     wait(page).until(lambda d: entry(d).get_property("value") == "", message="Enter did not empty the field")
-    wait_saved(store, [{"text": "Buy milk", "done": False}])
+    wait_saved(tmp_path, [("Buy milk", False)])
 
     type_item(page, "Walk the dog")
     click(page, "Add")
     wait_text(page, "Added: Walk the dog")
     wait_columns(page, ["Buy milk", "Walk the dog"], [])
     wait(page).until(lambda d: entry(d).get_property("value") == "", message="Add did not empty the field")
-    wait_saved(store, [{"text": "Buy milk", "done": False}, {"text": "Walk the dog", "done": False}])
+    wait_saved(tmp_path, [("Buy milk", False), ("Walk the dog", False)])
 
     # The first item: done (in the element of class "done"), then deleted.
     item(page, "pending", "Buy milk").click()
     wait_text(page, "Done: Buy milk")
     wait_columns(page, ["Walk the dog"], ["Buy milk"])
-    wait_saved(store, [{"text": "Buy milk", "done": True}, {"text": "Walk the dog", "done": False}])
+    wait_saved(tmp_path, [("Buy milk", True), ("Walk the dog", False)])
     done_item = item(page, "done", "Buy milk")
     assert "line-through" in done_item.value_of_css_property("text-decoration"), "simple_todo.css is not applied"
 
     done_item.click()
     wait_text(page, "Deleted: Buy milk")
     wait_columns(page, ["Walk the dog"], [])
-    wait_saved(store, [{"text": "Walk the dog", "done": False}])
+    wait_saved(tmp_path, [("Walk the dog", False)])
 
     # A new process with the same data folder finds the remaining item.
     run.stop()
@@ -127,13 +130,13 @@ def test_todo_items_go_through_done_and_deleted_and_survive_a_restart(gizmo, pag
     open_gizmo(page, again.url)
     wait_text(page, "1 items loaded.")
     wait_columns(page, ["Walk the dog"], [])
-    assert json.loads(store.read_text()) == [{"text": "Walk the dog", "done": False}]
+    assert saved_items(tmp_path) == [("Walk the dog", False)]
 
     # And it is live: the item can still be moved on.
     item(page, "pending", "Walk the dog").click()
     wait_text(page, "Done: Walk the dog")
     wait_columns(page, [], ["Walk the dog"])
-    wait_saved(store, [{"text": "Walk the dog", "done": True}])
+    wait_saved(tmp_path, [("Walk the dog", True)])
 
     # Two more for the README picture: a list with items pending and done.
     for text in ("Water the plants", "Call the bakery"):
@@ -143,7 +146,7 @@ def test_todo_items_go_through_done_and_deleted_and_survive_a_restart(gizmo, pag
     save_screenshot(page, "simple_todo")
 
 
-def test_todo_starts_empty_without_a_data_file_and_refuses_an_empty_item(gizmo, page, tmp_path):
+def test_todo_starts_empty_without_a_store_and_refuses_an_empty_item(gizmo, page, tmp_path):
     run = gizmo(TODO, env={"GIZMO_DATA_DIR": str(tmp_path)})
     open_gizmo(page, run.url)
     wait_text(page, "Nothing to do yet.")
@@ -152,4 +155,75 @@ def test_todo_starts_empty_without_a_data_file_and_refuses_an_empty_item(gizmo, 
     click(page, "Add")
     wait_text(page, "Type something to do first.")
     wait_columns(page, [], [])
-    assert not (tmp_path / MODULE / "simple_todo.json").exists()
+    assert saved_items(tmp_path) is None
+
+
+def launch_todo(server) -> str:
+    """The launch URL: each visit starts a new session of simple_todo."""
+    return f"{server.url}?module={MODULE}&script=simple_todo"
+
+
+def test_two_windows_share_the_list_live(serve, windows, tmp_path):
+    server = serve(SCRIPTS, env={"GIZMO_DATA_DIR": str(tmp_path)})
+    first = windows.open(launch_todo(server))
+    second = windows.open(launch_todo(server))
+    with windows.inside(first) as page:
+        first_url = page.current_url
+        wait_text(page, "Nothing to do yet.")
+        type_item(page, "Buy milk").send_keys(Keys.ENTER)
+        wait_text(page, "Added: Buy milk")
+        wait_columns(page, ["Buy milk"], [])
+
+    with windows.inside(second) as page:
+        assert page.current_url != first_url, "the two windows should be two sessions"
+        wait_columns(page, ["Buy milk"], [])  # live: no reload, no click here
+        type_item(page, "Walk the dog").send_keys(Keys.ENTER)
+        wait_columns(page, ["Buy milk", "Walk the dog"], [])
+        item(page, "pending", "Buy milk").click()
+        wait_text(page, "Done: Buy milk")
+
+    with windows.inside(first) as page:
+        wait_columns(page, ["Walk the dog"], ["Buy milk"])
+        item(page, "done", "Buy milk").click()
+        wait_text(page, "Deleted: Buy milk")
+        wait_columns(page, ["Walk the dog"], [])
+
+    with windows.inside(second) as page:
+        wait_columns(page, ["Walk the dog"], [])
+    wait_saved(tmp_path, [("Walk the dog", False)])
+
+
+def test_items_added_in_two_windows_at_the_same_moment_are_both_kept(serve, windows, tmp_path):
+    server = serve(SCRIPTS, env={"GIZMO_DATA_DIR": str(tmp_path)})
+    texts = {windows.open(launch_todo(server)): "From the first window",
+             windows.open(launch_todo(server)): "From the second window"}
+    for handle, text in texts.items():
+        with windows.inside(handle) as page:
+            wait_text(page, "Nothing to do yet.")
+            type_item(page, text)
+
+    # Neither page takes a frame from now on, so each clicks Add on the empty
+    # list it shows, before it can hear of the other's item: a session that
+    # wrote back its own copy of the list would drop the other's item.
+    for handle in texts:
+        windows.hold(handle)
+    for handle in texts:
+        with windows.inside(handle) as page:
+            click(page, "Add")
+            assert column(page, "pending") == [], "the page heard of the other item before its own click"
+
+    def both_saved(_):
+        saved = saved_items(tmp_path) or []
+        return sorted(saved) == sorted((text, False) for text in texts.values()) and saved
+
+    try:
+        saved = wait(None).until(both_saved)
+    except Exception as error:
+        raise AssertionError(f"the store should hold both items; it holds {saved_items(tmp_path)!r}") from error
+    order = [text for text, _ in saved]  # whichever click the server took first comes first
+
+    for handle, text in texts.items():
+        windows.release(handle)
+        with windows.inside(handle) as page:
+            wait_text(page, f"Added: {text}")
+            wait_columns(page, order, [])

@@ -1,21 +1,14 @@
 -- A to-do list. Add an item with the button or the Enter key; click a pending
--- item to mark it done, and a done item to delete it. The list is saved in the
--- module's data folder and is there again after a restart.
+-- item to mark it done, and a done item to delete it. The list is kept in the
+-- module's store (gz.store), so it is there again after a restart, and every
+-- open window shows the same list: what one person changes, the others see
+-- at once.
 local gz = require("gizmo")
 
-local store = gz.data_path("simple_todo.json")
-
----@type {text: string, done: boolean}[]
-local items = {}
-local saved = gz.read_file(store)
-if saved then
-    local ok, list = pcall(gz.json.decode, saved)
-    if ok and type(list) == "table" then items = list end
-end
-
-local function save()
-    gz.write_file(store, gz.json.encode(gz.json.array(items)))
-end
+-- The whole list is the value of one key: { next_id = n, items = { {id=, text=, done=}, ... } }.
+-- Items are named by id, not by position, since another window may add or
+-- delete items between a redraw and a click.
+local KEY = "todo"
 
 local pending_list = gz.Stack({}, { class = "todo-list" })
 local done_list = gz.Stack({}, { class = "todo-list" })
@@ -27,27 +20,46 @@ local columns = gz.Template([[
 </div>]])
 columns:put(pending_list, "pending"):put(done_list, "done")
 
-local redraw
-
-local function advance(item)
-    if item.done then
-        for i, other in ipairs(items) do
-            if other == item then table.remove(items, i) break end
-        end
-        status:text("Deleted: " .. item.text)
-    else
-        item.done = true
-        status:text("Done: " .. item.text)
-    end
-    save()
-    redraw()
+-- Every change goes through gz.store.update: when another window changed the
+-- list in between, the function runs again on the newer list, so no change
+-- is lost. It only computes; `outcome` is set anew on each run, and the last
+-- run is the one that was kept.
+local function change(fn)
+    local outcome
+    gz.store.update(KEY, function(todo)
+        todo = todo or { next_id = 1, items = {} }
+        outcome = fn(todo)
+        todo.items = gz.json.array(todo.items)
+        return todo
+    end)
+    return outcome
 end
 
-function redraw()
+local function advance(id)
+    local message = change(function(todo)
+        for i, item in ipairs(todo.items) do
+            if item.id == id then
+                if item.done then
+                    table.remove(todo.items, i)
+                    return "Deleted: " .. item.text
+                end
+                item.done = true
+                return "Done: " .. item.text
+            end
+        end
+        return "Someone else has just deleted that item."
+    end)
+    status:text(message)
+end
+
+-- Draws the list; called by the watch below with each new value of the key,
+-- whoever changed it.
+local function redraw(todo)
     local pending, done = {}, {}
-    for _, item in ipairs(items) do
+    for _, item in ipairs(todo and todo.items or {}) do
+        local id = item.id
         local entry = gz.ClickableText(item.text, {
-            on_click = function() advance(item) end,
+            on_click = function() advance(id) end,
             class = item.done and "todo-done" or "todo-pending",
         })
         table.insert(item.done and done or pending, entry)
@@ -64,17 +76,24 @@ local function add()
         status:text("Type something to do first.")
         return
     end
-    items[#items + 1] = { text = text, done = false }
-    save()
+    change(function(todo)
+        todo.items[#todo.items + 1] = { id = todo.next_id, text = text, done = false }
+        todo.next_id = todo.next_id + 1
+    end)
     entry:set_value("")
     entry:focus()
     status:text("Added: " .. text)
-    redraw()
 end
 
 entry = gz.Input("", { placeholder = "Something to do", on_enter = add })
-redraw()
-status:text(#items == 0 and "Nothing to do yet." or string.format("%d items loaded.", #items))
+
+gz.store.watch(KEY, function(todo, what)
+    redraw(todo)
+    if what.kind == "current" then
+        local count = todo and #todo.items or 0
+        status:text(count == 0 and "Nothing to do yet." or string.format("%d items loaded.", count))
+    end
+end)
 
 columns:css_file("simple_todo.css")
 gz.Stack({

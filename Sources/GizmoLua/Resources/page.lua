@@ -138,7 +138,9 @@ local page_of = {} -- page connection -> page id
 --- should see it.
 function page.report(message, trace, origin)
     local command = { op = "error", msg = message, trace = trace, to = origin and page_of[origin] or nil }
-    to_page(command)
+    -- A service's failure to start reaches its host as the boot's result
+    -- (ModuleService tells the pages once); as a command too, it was told twice.
+    if not (options.service and boot_error == false) then to_page(command) end
     if boot_error == false then
         boot_error = message -- the host decides how to tell it
     else
