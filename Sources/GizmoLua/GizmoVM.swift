@@ -47,7 +47,9 @@ public actor GizmoVM {
     private nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
+    /// Where the script is; its text is in ``source`` until the boot compiles it.
     private let script: Script
+    private var source: String?
     private let limits: SessionLimits
     private let logger: Logger
     private let output: @Sendable (Output) -> Void
@@ -104,7 +106,8 @@ public actor GizmoVM {
                  output: @escaping @Sendable (Output) -> Void) {
         self.stores = stores
         self.isService = service
-        self.script = script
+        self.script = script.withoutSource
+        self.source = script.source
         self.limits = limits
         self.logger = logger
         self.output = output
@@ -159,7 +162,8 @@ public actor GizmoVM {
         self.lua = lua
 
         do {
-            try lua.load(source: script.source, chunkName: "@" + script.displayPath)
+            defer { source = nil } // compiled: the chunk holds what it needs
+            try lua.load(source: source ?? "", chunkName: "@" + script.displayPath)
         } catch {
             close()
             throw ScriptError(message: error.message)
