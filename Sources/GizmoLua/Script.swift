@@ -35,6 +35,14 @@ public struct Script: Sendable {
 }
 
 extension Script {
+    /// The script with its text left out: where it is, for a session that
+    /// has compiled it (each idle session would otherwise hold a copy).
+    public var withoutSource: Script {
+        var script = self
+        script.source = ""
+        return script
+    }
+
     /// The script's leading comment.
     public var doc: ScriptDoc { ScriptDoc(source: source) }
 

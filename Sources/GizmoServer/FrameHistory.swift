@@ -20,15 +20,9 @@ struct FrameHistory: Sendable {
 
     /// Records frame number `number`, the next after ``last``.
     mutating func append(_ number: Int, _ text: String) {
-        last = number
         let size = text.utf8.count
-        if size > Self.maxBytes / 4 {
-            frames = []
-            start = 0
-            bytes = 0
-            firstKept = number + 1
-            return
-        }
+        if size > Self.maxBytes / 4 { return skip(number) }
+        last = number
         frames.append((number, text))
         bytes += size
         while frames.count - start > Self.maxFrames || bytes > Self.maxBytes {
@@ -40,6 +34,17 @@ struct FrameHistory: Sendable {
             frames.removeFirst(start)
             start = 0
         }
+    }
+
+    /// Records that frame `number` went out without being kept: no page
+    /// can resume from before it (none had joined yet, or the frame was too
+    /// large to keep), so the history starts again after it.
+    mutating func skip(_ number: Int) {
+        last = number
+        frames = []
+        start = 0
+        bytes = 0
+        firstKept = number + 1
     }
 
     /// The frames after `number`, in order; nil when some of them are no

@@ -35,6 +35,11 @@ final class Outbox: Sendable {
         var history = FrameHistory()
         var onEnded: (@Sendable (String) -> Void)?
         var generation = 0
+        /// Whether a page has joined yet: before, no page can resume, so
+        /// frames are numbered but neither made nor kept (the boot frame,
+        /// with the whole tree the script built, would otherwise stay in
+        /// the history of every idle session).
+        var joinedOnce = false
     }
 
     private let state = Mutex(State())
@@ -54,6 +59,7 @@ final class Outbox: Sendable {
             state.withLock { state in
                 guard state.generation == generation, state.pages[connection] != nil else { return }
                 state.pages[connection]!.joined = true
+                state.joinedOnce = true
                 let welcome = #"{"op":"welcome","n":\#(state.history.last),"acked":\#(acked)}"#
                 send(Self.frame(frame, header: welcome), to: connection, in: &state)
             }
@@ -70,6 +76,7 @@ final class Outbox: Sendable {
             guard state.generation == generation, state.pages[connection] != nil,
                   let missed = state.history.frames(after: n) else { return false }
             state.pages[connection]!.joined = true
+            state.joinedOnce = true
             send(#"[{"op":"welcome","n":\#(n),"acked":\#(acked),"resume":true}]"#, to: connection, in: &state)
             for frame in missed { send(frame, to: connection, in: &state) }
             return true
@@ -84,6 +91,7 @@ final class Outbox: Sendable {
 
     private func broadcast(_ frame: String, in state: inout State) {
         let number = state.history.last + 1
+        guard state.joinedOnce else { return state.history.skip(number) }
         let numbered = Self.frame(frame, header: #"{"op":"frame","n":\#(number)}"#)
         state.history.append(number, numbered)
         for (connection, page) in state.pages where page.joined {
@@ -121,6 +129,9 @@ final class Outbox: Sendable {
     func advance(to generation: Int) {
         state.withLock { $0.generation = generation }
     }
+
+    /// Bytes of frames kept for pages that reconnect (tests).
+    var keptBytes: Int { state.withLock { $0.history.byteCount } }
 
     /// Whether a page has joined.
     var hasPage: Bool { state.withLock { $0.pages.values.contains { $0.joined } } }

@@ -12,42 +12,36 @@ struct PageConnection {
     let logger: Logger
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let (finished, finish) = AsyncStream.makeStream(of: Void.self)
-        let sink = PageSink(channel: channel, finished: finish)
+        // The session ended, or dropped this page: a task that starts the
+        // closing handshake, made only then. (A task waiting all along for
+        // that moment held some 2 KiB in every idle session.)
+        let sink = PageSink(channel: channel) {
+            Task { try? await outbound.close(.normalClosure, reason: nil) }
+        }
         let connection = session.connect(sink)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in finished {}
-                // Finished: the session ended, or dropped this page. (Cancelled:
-                // the page's socket failed, and the library closes it.)
-                if Task.isCancelled { return }
-                try? await outbound.close(.normalClosure, reason: nil)
-            }
-            var failure: (any Error)?
-            do {
-                // Read on the session's queue: a message wakes the thread that runs its turn.
-                try await withTaskExecutorPreference(session.executor) {
-                    for try await message in inbound.messages(maxSize: GizmoApplication.maxFrameBytes) {
-                        switch message {
-                        case .text(let text):
-                            await session.receive(text, from: connection)
-                        case .binary(let bytes):
-                            logger.warning("a binary message of \(bytes.readableBytes) bytes from the page was dropped")
-                            sink.send(GizmoVM.frame(error: "the page sent a binary message (\(bytes.readableBytes) bytes); the gizmo protocol uses text only, so it was dropped"))
-                        }
+        var failure: (any Error)?
+        do {
+            // Read on the session's queue: a message wakes the thread that runs its turn.
+            try await withTaskExecutorPreference(session.executor) {
+                for try await message in inbound.messages(maxSize: GizmoApplication.maxFrameBytes) {
+                    switch message {
+                    case .text(let text):
+                        await session.receive(text, from: connection)
+                    case .binary(let bytes):
+                        logger.warning("a binary message of \(bytes.readableBytes) bytes from the page was dropped")
+                        sink.send(GizmoVM.frame(error: "the page sent a binary message (\(bytes.readableBytes) bytes); the gizmo protocol uses text only, so it was dropped"))
                     }
                 }
-            } catch {
-                logger.info("page connection closed: \(LogText.escaped(String(describing: error)))")
-                failure = error
-                group.cancelAll()
             }
-            await session.disconnect(connection)
-            finish.finish()
-            try await group.waitForAll()
-            // The library closes with the code the error calls for (1007 for a
-            // text frame that is not UTF-8) when the handler lets it through.
-            if let failure { throw failure }
+        } catch {
+            // The page's socket failed, and the library closes it.
+            logger.info("page connection closed: \(LogText.escaped(String(describing: error)))")
+            failure = error
         }
+        sink.detach()
+        await session.disconnect(connection)
+        // The library closes with the code the error calls for (1007 for a
+        // text frame that is not UTF-8) when the handler lets it through.
+        if let failure { throw failure }
     }
 }

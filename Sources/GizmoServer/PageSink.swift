@@ -18,14 +18,15 @@ import Synchronization
 /// closes it (``abort()``) before they cost the server more than a session may.
 final class PageSink: Sendable {
     private let channel: any Channel
-    private let finished: AsyncStream<Void>.Continuation
+    private let onFinish: @Sendable () -> Void
+    private let finished = Atomic<Bool>(false)
     private let unsentBytes = Atomic<Int>(0)
 
-    /// - Parameter finished: finished by ``finish()``, when the connection
-    ///   should close its WebSocket.
-    init(channel: any Channel, finished: AsyncStream<Void>.Continuation) {
+    /// - Parameter onFinish: runs once, on the first ``finish()``, when the
+    ///   connection should close its WebSocket; not after ``detach()``.
+    init(channel: any Channel, onFinish: @escaping @Sendable () -> Void) {
         self.channel = channel
-        self.finished = finished
+        self.onFinish = onFinish
     }
 
     /// Sends one text frame (a JSON array of commands).
@@ -43,13 +44,22 @@ final class PageSink: Sendable {
 
     /// No more frames: the connection closes its WebSocket.
     func finish() {
-        finished.finish()
+        if finishOnce() { onFinish() }
     }
 
     /// The page does not read: drop the connection at once (a close frame
     /// would wait behind what it has not read).
     func abort() {
-        finished.finish()
+        _ = finishOnce()
         channel.close(promise: nil)
+    }
+
+    /// The connection has ended on its own: a later ``finish()`` does nothing.
+    func detach() {
+        _ = finishOnce()
+    }
+
+    private func finishOnce() -> Bool {
+        !finished.exchange(true, ordering: .acquiringAndReleasing)
     }
 }

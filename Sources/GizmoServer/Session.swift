@@ -45,7 +45,7 @@ public final class Session: Sendable {
         self.current = Mutex(Current(
             vm: Self.makeVM(script, generation: 0, limits: limits, logger: logger, executor: executor,
                             stores: stores, beforeTurn: beforeTurn, outbox: outbox),
-            script: script, generation: 0))
+            script: script.withoutSource, generation: 0))
         self.lifecycle = Mutex(lifecycle)
         self.onEnded = onEnded
         outbox.setOnEnded { [weak self] reason in self?.end(reason: reason) }
@@ -229,7 +229,7 @@ public final class Session: Sendable {
             await next.close()
             return showOverlay(title: "The script failed to start", message: failure)
         }
-        current.withLock { $0 = Current(vm: next, script: fresh, generation: generation + 1) }
+        current.withLock { $0 = Current(vm: next, script: fresh.withoutSource, generation: generation + 1) }
         outbox.advance(to: generation + 1)
         await old.close()
         guard lifecycle.withLock({ !$0.isEnded }) else {

@@ -57,6 +57,57 @@ struct SandboxTests {
         try await expectTheRuntimeWorks(harness)
     }
 
+    /// The script's `string` reads through to the library until the script
+    /// changes one of its names; then it is the script's own copy. Neither
+    /// reaches the runtime's captured functions or another session's state.
+    @Test func aScriptRemovingStringFormatChangesNeitherTheRuntimeNorAnotherSession() async throws {
+        let harness = try await VMHarness(Self.counter(after: """
+            string.format = nil
+            table.concat, table.insert = nil, nil
+            assert(string.format == nil and table.concat == nil, "the script's own tables changed")
+            assert(not pcall(function() return ("%d"):format(1) end), "string methods see the change")
+            assert(("x"):upper() == "X" and string.rep("a", 2) == "aa", "the rest of string is still there")
+            assert(table.unpack({1}) == 1 and type(table.sort) == "function")
+            """), limits: SessionLimits(cpuSeconds: 0.5))
+        #expect(harness.boot.error == nil)
+        try await expectTheRuntimeWorks(harness)
+        // The runtime formats its own reports.
+        let failing = try await VMHarness("""
+            local gz = require("gizmo")
+            string.format, string.gsub, string.find, string.sub = nil, nil, nil, nil
+            error(("boom %d"):rep(1) .. " at the end")
+            """)
+        #expect(failing.boot.error?.contains("boom %d at the end") == true, "\(failing.boot.error ?? "no error")")
+
+        let other = try await VMHarness(Self.counter(after: """
+            assert(string.format("%d-%s", 1, "a") == "1-a" and ("%d"):format(2) == "2")
+            assert(table.concat({"a", "b"}, ",") == "a,b")
+            """))
+        #expect(other.boot.error == nil)
+        try await expectTheRuntimeWorks(other)
+    }
+
+    @Test func theScriptsLibrariesReadThroughUntilItChangesThem() async throws {
+        let harness = try await VMHarness(Self.counter(after: """
+            function string.shout(s) return s:upper() .. "!" end
+            assert(("hi"):shout() == "HI!" and string.format("%d", 3) == "3")
+            local names = {}
+            for name in pairs(string) do names[name] = true end
+            assert(names.format and names.shout and names.rep, "pairs lists the library and the script's names")
+            math.pi = 3
+            assert(math.pi == 3 and math.floor(2.5) == 2, "a replaced value is the script's, the rest stays")
+            assert(coroutine.wrap(function() coroutine.yield(1) end)() == 1)
+            assert(utf8.char(72) == "H" and os.time() > 0)
+            local sorted = {3, 1, 2}
+            table.sort(sorted)
+            assert(sorted[1] == 1 and sorted[3] == 3)
+            assert(getmetatable(utf8) == false, "a library not yet copied keeps its metatable protected")
+            assert(not pcall(setmetatable, utf8, {}))
+            """), limits: SessionLimits(cpuSeconds: 0.5))
+        #expect(harness.boot.error == nil)
+        try await expectTheRuntimeWorks(harness)
+    }
+
     @Test func componentMetatablesAreProtected() async throws {
         let harness = try await VMHarness(Self.counter(after: """
             assert(getmetatable(button) == false)

@@ -193,6 +193,18 @@ struct FrameHistoryTests {
         #expect(bytes.frames(after: 19) == [big])
     }
 
+    @Test func aSkippedFrameIsNotKeptAndNothingBeforeItResumes() {
+        var history = FrameHistory()
+        history.skip(1)
+        history.skip(2)
+        #expect(history.byteCount == 0)
+        #expect(history.last == 2)
+        #expect(history.frames(after: 0) == nil) // it would need frames 1 and 2
+        #expect(history.frames(after: 2) == [])
+        history.append(3, "c")
+        #expect(history.frames(after: 2) == ["c"])
+    }
+
     @Test func aFrameTooLargeToKeepStartsTheHistoryAgain() {
         var history = FrameHistory()
         history.append(1, "a")

@@ -1,6 +1,6 @@
 -- The page bridge (a component's files, style sheets and scripts beside the
 -- child page, its JavaScript initialisers) and the Template and Image
--- components, loaded on the first call of one of them (see `on_first_use` in
+-- components, loaded on the first use of one of them (see `gz_parts` in
 -- gizmo.lua): most pages use none, and each session would otherwise hold
 -- their code. `install` at the bottom defines them.
 

@@ -1,5 +1,5 @@
--- Less common pieces of the library, loaded on the first call of one of
--- them (see `on_first_use` in gizmo.lua), so a session that does not use
+-- Less common pieces of the library, loaded on the first use of one of
+-- them (see `gz_parts` in gizmo.lua), so a session that does not use
 -- them does not hold their code: timers (gz.after, gz.every), ClickableText,
 -- and the component methods remove_class, resize, attach_children, empty and
 -- focus. `install` at the bottom defines them.

@@ -38,31 +38,38 @@ local function load_part(part)
 end
 runtime.load_part = load_part
 
--- Puts a loader under each of `names` in `into` (gz for constructors,
--- Component for methods): the first call loads the part, which replaces the
--- loaders, and goes on to the real function (a tail call, so errors raised
--- at the caller's level still name the script's line).
-local function on_first_use(part, names, into)
-    into = into or gz
-    for _, name in ipairs(names) do
-        local loader
-        loader = function(...)
-            load_part(part)
-            if into[name] == loader then error("gizmo: the " .. part .. " part did not define " .. name, 2) end
-            return into[name](...)
-        end
-        into[name] = loader
-    end
+-- Names whose part is loaded on first use: gz's constructors (and
+-- gz.window, gz.document, gz.store, which are values), and Component's
+-- methods. The first read of one loads its part, which defines it; every
+-- later read finds it in place. Tables, not a loader function per name:
+-- every session holds these, and a closure per name cost more than the
+-- parts' names (docs/performance.md, "Memory per idle session").
+local gz_parts = {
+    Plot = "plot",
+    Input = "inputs", LabelledInput = "inputs", Slider = "inputs", RangeSlider = "inputs",
+    CheckBoxes = "inputs", RadioButtons = "inputs", DropDownSelect = "inputs",
+    Template = "bridge", Image = "bridge",
+    send = "proxies", get = "proxies", new = "proxies", window = "proxies", document = "proxies",
+    after = "extras", every = "extras", ClickableText = "extras",
+    store = "store",
+}
+local method_parts = {
+    add_content = "bridge", js_file = "bridge", css_file = "bridge", js_init = "bridge",
+    remove_class = "extras", resize = "extras", attach_children = "extras", empty = "extras", focus = "extras",
+}
+
+-- `into[key]`, loading its part first when it is one of `parts`' names.
+local function from_part(parts, into, key)
+    local part = parts[key]
+    if part == nil then return nil end
+    load_part(part)
+    local value = rawget(into, key)
+    if value == nil then error("gizmo: the " .. part .. " part did not define " .. key, 3) end
+    return value
 end
 
 local Component = components.Component
-on_first_use("plot", { "Plot" })
-on_first_use("inputs", { "Input", "LabelledInput", "Slider", "RangeSlider", "CheckBoxes", "RadioButtons", "DropDownSelect" })
-on_first_use("bridge", { "Template", "Image" })
-on_first_use("bridge", { "add_content", "js_file", "css_file", "js_init" }, Component)
-on_first_use("proxies", { "send", "get", "new" })
-on_first_use("extras", { "after", "every", "ClickableText" })
-on_first_use("extras", { "remove_class", "resize", "attach_children", "empty", "focus" }, Component)
+setmetatable(Component, { __index = function(_, key) return from_part(method_parts, Component, key) end })
 
 -- A module's service (init.lua) has no page: every constructor, and what
 -- reaches a page, raises at the script's line instead.
@@ -83,18 +90,11 @@ end
 components.element_proxy = function(id) return load_part("proxies").proxy({ el = id }) end
 components.to_expr = function(value) return load_part("proxies").to_expr(value) end
 
--- gz.window, gz.document and gz.store are values: the first read loads the
--- part, which sets them.
-local value_parts = { window = "proxies", document = "proxies", store = "store" }
 setmetatable(gz, { __index = function(_, key)
-    local part = value_parts[key]
-    if part == "proxies" and options.service then
+    if options.service and (key == "window" or key == "document") then
         error("gz." .. key .. ": a module's service has no page", 2)
     end
-    if part then
-        load_part(part)
-        return rawget(gz, key)
-    end
+    return from_part(gz_parts, gz, key)
 end })
 
 -- ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 -- Components with a value (Input, LabelledInput, Slider, RangeSlider,
--- CheckBoxes, RadioButtons, DropDownSelect), loaded on the first call of one
--- of them (see `on_first_use` in gizmo.lua), so a session that shows only
+-- CheckBoxes, RadioButtons, DropDownSelect), loaded on the first use of one
+-- of them (see `gz_parts` in gizmo.lua), so a session that shows only
 -- text and buttons does not hold them. `install` at the bottom defines them.
 
 local type, tostring, tonumber, ipairs, pairs, error, rawset =

@@ -1,5 +1,5 @@
 -- Plot: line and scatter charts drawn as SVG, the gizmo's stand-in for
--- matplotlib. Loaded on the first call of gz.Plot (see `on_first_use` in
+-- matplotlib. Loaded on the first use of gz.Plot (see `gz_parts` in
 -- gizmo.lua), so a session pays for it only when it makes a plot; `install`
 -- at the bottom defines gz.Plot.
 --

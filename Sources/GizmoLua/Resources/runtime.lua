@@ -36,6 +36,7 @@ page.render_command = components.render_command
 local runtime = { host = host, sandbox = sandbox, scheduler = scheduler, page = page, components = components }
 local gz = part("gizmo", runtime, options)
 local _, adopt = sandbox.environment(gz, gz.log)
+sandbox.environment = nil -- made once; its code would stay in every session
 
 -- ---------------------------------------------------------------------------
 -- The host's entry point

@@ -1,7 +1,7 @@
 -- The script's world. A script runs in an environment of its own: a fresh
--- table holding copies of the libraries it may use, so that whatever it
--- redefines (`pairs`, `string.find`, `table.concat`) changes its world
--- only. The runtime keeps the references it captured when it was loaded and
+-- table holding the libraries it may use as tables of its own, so that
+-- whatever it redefines (`pairs`, `string.find`, `table.concat`) changes its
+-- world only. The runtime keeps the references it captured when it was loaded and
 -- never reads a global or calls a string method, so nothing a script
 -- defines runs as part of the runtime's own work.
 --
@@ -12,20 +12,14 @@
 
 local host = ...
 
-local type, next, ipairs, select, error, rawget, setmetatable, getmetatable, tostring =
-    type, next, ipairs, select, error, rawget, setmetatable, getmetatable, tostring
+local type, next, ipairs, select, error, rawget, rawset, setmetatable, getmetatable, tostring =
+    type, next, ipairs, select, error, rawget, rawset, setmetatable, getmetatable, tostring
 local load, sort, concat = load, table.sort, table.concat
 local raw_getmetatable = debug.getmetatable
 local setupvalue = debug.setupvalue
 local os_date = os.date
 
 local sandbox = {}
-
-local function copy(library)
-    local c = {}
-    for k, v in next, library do c[k] = v end
-    return c
-end
 
 --- Makes `mt` a protected metatable: `getmetatable` on its objects answers
 --- `decoy` (false by default) and `setmetatable` on them fails.
@@ -37,6 +31,43 @@ end
 
 --- The metatable of `v`, protected or not (the runtime's own view).
 sandbox.metatable = raw_getmetatable
+
+-- The script's `string`, `table`, `math`, `utf8` and `coroutine` are tables
+-- of its own that read through to the library the runtime captured (a
+-- protected metatable), instead of copies: every session would hold five
+-- copies it almost never changes (docs/performance.md, "Memory per idle
+-- session"). A name the script adds goes into its table. Replacing or
+-- removing one of the library's own names, or listing the table with
+-- `pairs`, first makes the table a full copy and drops the metatable: from
+-- then on it is a plain table, the script's alone. Either way the
+-- library's own table is never written.
+local function own_copy(t)
+    local mt = raw_getmetatable(t)
+    local library = mt and rawget(mt, "__index")
+    if library == nil then return end
+    for k, v in next, library do
+        if rawget(t, k) == nil then rawset(t, k, v) end
+    end
+    mt.__metatable = nil -- what protected it; the table is the script's now
+    setmetatable(t, nil)
+end
+
+local function own_newindex(t, k, v)
+    local library = rawget(raw_getmetatable(t), "__index")
+    if library[k] ~= nil then own_copy(t) end
+    rawset(t, k, v)
+end
+
+local function own_pairs(t)
+    own_copy(t)
+    return next, t, nil
+end
+
+local function own_library(library, fields)
+    return setmetatable(fields or {}, sandbox.protect({
+        __index = library, __newindex = own_newindex, __pairs = own_pairs,
+    }))
+end
 
 local BASE = { "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
     "rawlen", "rawset", "select", "tonumber", "tostring", "type", "xpcall", "collectgarbage" }
@@ -80,12 +111,11 @@ function sandbox.environment(gz, log)
     for _, name in ipairs(BASE) do env[name] = _G[name] end
     env._VERSION = _VERSION
     env._G = env
-    env.string = copy(string)
-    env.table = copy(table)
-    env.table.sort = bounded_sort
-    env.math = copy(math)
-    env.utf8 = copy(utf8)
-    env.coroutine = copy(coroutine)
+    env.string = own_library(string)
+    env.table = own_library(table, { sort = bounded_sort })
+    env.math = own_library(math)
+    env.utf8 = own_library(utf8)
+    env.coroutine = own_library(coroutine)
     env.os = { clock = os.clock, date = bounded_date, difftime = os.difftime, getenv = os.getenv, time = os.time }
     env.setmetatable = checked_setmetatable
     env.print = log
