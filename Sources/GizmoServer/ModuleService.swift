@@ -65,8 +65,10 @@ public final class ModuleService: Sendable {
 
     /// Runs init.lua in a new state, after stopping the run before, if any.
     public func start() async {
+        // The error of the run before goes now, not once the new run has
+        // booted: a timer of the new run could fail in between.
         let (old, generation) = state.withLock { state -> (GizmoVM?, Int) in
-            defer { state.vm = nil; state.generation += 1 }
+            defer { state.vm = nil; state.generation += 1; state.lastError = nil }
             return (state.vm, state.generation + 1)
         }
         if let old { await old.close() }
@@ -95,7 +97,6 @@ public final class ModuleService: Sendable {
         let keep = state.withLock { state -> Bool in
             guard !state.stopped, state.generation == generation else { return false }
             state.vm = vm
-            state.lastError = nil
             return true
         }
         if keep {
