@@ -63,10 +63,6 @@ public actor GizmoVM {
     private var turnFunction: Int32 = 0
     private var timers: [Int: Task<Void, Never>] = [:]
     private var lastTimer = 0
-    /// Turns run so far, and whether a look for idleness is due
-    /// (``collectWhenIdle()``).
-    private var turnsRun = 0
-    private var idleLookDue = false
     /// When this session's code was last stopped by the CPU limit.
     private var cpuStops: [ContinuousClock.Instant] = []
     private var closing = false
@@ -311,8 +307,6 @@ public actor GizmoVM {
         let failure = lua.string(at: -2)
         let shownBy = lua.string(at: -1)
         lua.pop(3)
-        turnsRun += 1
-        collectWhenIdle()
         if let frame { output(.frame(frame)) }
         // A refused allocation costs the turn. If the memory stays held after a
         // full collection, the script keeps it (a growing global): every later
@@ -324,38 +318,6 @@ public actor GizmoVM {
         if lua.cpuExceeded { countCPUStop() }
         return (failure, shownBy)
     }
-
-    /// Lua collects garbage only as a state allocates, so a session that goes
-    /// idle after some turns (clicks, timers, store changes) would keep
-    /// what they left until its next turns: on average half as much again
-    /// as it holds (the collector's pause is 200%). A second after the last
-    /// turn, a full collection gives it back; a busy session is looked at
-    /// again a second later, and collects as Lua does meanwhile.
-    private func collectWhenIdle() {
-        guard !idleLookDue else { return }
-        idleLookDue = true
-        let seen = turnsRun
-        executor.after(seconds: Self.idleCollectionDelay) { [weak self] in
-            Task { await self?.lookForIdleness(since: seen) }
-        }
-    }
-
-    private func lookForIdleness(since seen: Int) {
-        idleLookDue = false
-        guard let lua, !closing else { return }
-        if turnsRun != seen { return collectWhenIdle() }
-        lua.collectGarbage()
-        idleCollections += 1
-    }
-
-    static let idleCollectionDelay = 1.0
-
-    /// Full collections made because the session went idle (tests).
-    public private(set) var idleCollections = 0
-
-    /// The Lua heap now, with whatever garbage it holds (``stats()``
-    /// collects first).
-    public var heapBytes: Int? { lua?.memoryUsed }
 
     /// A session whose code the CPU limit stops again and again is spinning on
     /// purpose or by mistake: the third stop within a minute ends it.

@@ -25,11 +25,6 @@ public final class QueueExecutor: SerialExecutor, TaskExecutor, @unchecked Senda
         }
     }
 
-    /// Runs `work` on the queue after `seconds`.
-    func after(seconds: Double, _ work: @escaping @Sendable () -> Void) {
-        queue.asyncAfter(deadline: .now() + seconds, execute: work)
-    }
-
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }

@@ -61,30 +61,21 @@ local function memory_message(message)
     return message
 end
 
--- A coroutine that has ended leaves both tables at once: weak keys would
--- go only at the next collection, and the tables would keep the room the
--- coroutines of every turn since took (docs/performance.md, "Memory per
--- idle session").
-local function forget(co)
-    managed[co] = nil
-    origin_of[co] = nil
-end
-
 --- Resumes `co`; files it under what it waits for, or reports its error.
 --- Answers false when the coroutine failed.
 local function step(co, ...)
     local ok, marker, kind, id, timer = co_resume(co, ...)
     if not ok then
-        forget(co)
+        managed[co] = nil
         report(memory_message(describe(marker)), traceback(co))
         return false
     end
     if co_status(co) == "dead" then
-        forget(co)
+        managed[co] = nil
         return true
     end
     if marker ~= WAIT then
-        forget(co)
+        managed[co] = nil
         report("a handler called coroutine.yield; use gz.sleep or gz.get to wait", traceback(co))
         return false
     end
