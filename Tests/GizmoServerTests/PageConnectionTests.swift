@@ -97,7 +97,7 @@ actor TestPage {
 @Suite(.serialized)
 struct PageConnectionTests {
     @Test func twoPagesOfOneSessionAreBothLiveAndMirrorEachOther() async throws {
-        let (app, _, session) = try await GizmoApplicationTests().makeApp()
+        let (app, _, session) = try await GizmoApplicationTests().makeApp(grace: 60)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let laptop = TestPage(port: port, session: session.id), phone = TestPage(port: port, session: session.id)
@@ -118,7 +118,7 @@ struct PageConnectionTests {
     }
 
     @Test func aPageThatReconnectsGetsWhatItMissedWithoutARender() async throws {
-        let (app, _, session) = try await GizmoApplicationTests().makeApp()
+        let (app, _, session) = try await GizmoApplicationTests().makeApp(grace: 60)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let phone = TestPage(port: port, session: session.id)
@@ -147,7 +147,7 @@ struct PageConnectionTests {
     }
 
     @Test func aMessageSentAgainAfterAReconnectRunsOnce() async throws {
-        let (app, _, session) = try await GizmoApplicationTests().makeApp()
+        let (app, _, session) = try await GizmoApplicationTests().makeApp(grace: 60)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let first = TestPage(port: port, session: session.id)
