@@ -11,6 +11,8 @@ import Testing
 /// background; the test reads them in order and sends as it goes.
 actor TestPage {
     private nonisolated let outgoing: AsyncStream<String>.Continuation
+    /// Where the socket's frames go; finished early when a frame is overdue.
+    private nonisolated let frameSink: AsyncStream<String>.Continuation
     private var incoming: AsyncStream<String>.AsyncIterator
     private let task: Task<Void, any Error>
 
@@ -18,6 +20,7 @@ actor TestPage {
         let (frames, frameSink) = AsyncStream.makeStream(of: String.self)
         let (outbox, outgoing) = AsyncStream.makeStream(of: String.self)
         self.outgoing = outgoing
+        self.frameSink = frameSink
         incoming = frames.makeAsyncIterator()
         var logger = Logger(label: "test-page")
         logger.logLevel = .critical
@@ -48,10 +51,17 @@ actor TestPage {
         return text
     }
 
-    /// The next frame as JSON commands, header included.
+    /// The next frame as JSON commands, header included. A frame that does
+    /// not come within a minute fails the test instead of hanging the run.
     nonisolated func frame() async throws -> [[String: Any]] {
+        let frames = frameSink
+        let overdue = Task {
+            try await Task.sleep(for: .seconds(60))
+            frames.finish()
+        }
+        defer { overdue.cancel() }
         guard let text = await next() else {
-            Issue.record("the socket closed before a frame came")
+            Issue.record("the socket closed, or no frame came within a minute")
             return []
         }
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
