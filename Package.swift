@@ -25,10 +25,12 @@ let package = Package(
         .target(name: "CGizmoLua", dependencies: ["CLua"]),
         // A module's shared store (gz.store): SQLite through GRDB, on Debian's libsqlite3.
         .target(name: "GizmoStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // What a script may reach beyond its folders and its page (--allow-run, ...).
+        .target(name: "GizmoGrants"),
         .target(
             name: "GizmoLua",
             dependencies: [
-                "CLua", "CGizmoLua", "GizmoStore",
+                "CLua", "CGizmoLua", "GizmoStore", "GizmoGrants",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/runtime.lua"), .embedInCode("Resources/sandbox.lua"),
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "GizmoServer",
             dependencies: [
-                "GizmoLua", "GizmoStore",
+                "GizmoLua", "GizmoStore", "GizmoGrants",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "gizmolua",
             dependencies: [
-                "GizmoServer", "GizmoLua", "GizmoStore",
+                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoGrants",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -94,11 +96,12 @@ let package = Package(
         ),
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
         .testTarget(name: "GizmoStoreTests", dependencies: ["GizmoStore", "GizmoTestFixtures"]),
-        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "GizmoStore", "CLua", "GizmoTestFixtures"]),
+        .testTarget(name: "GizmoGrantsTests", dependencies: ["GizmoGrants"]),
+        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "GizmoStore", "GizmoGrants", "CLua", "GizmoTestFixtures"]),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [
-                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoTestFixtures",
+                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoGrants", "GizmoTestFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

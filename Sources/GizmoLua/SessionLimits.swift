@@ -1,3 +1,5 @@
+import GizmoGrants
+
 /// What one session may use. The defaults suit an interactive gizmo.
 public struct SessionLimits: Sendable {
     /// CPU seconds one Lua turn (a handler, a timer, the main chunk) may run
@@ -9,9 +11,12 @@ public struct SessionLimits: Sendable {
     public var getTimeout: Double
     /// Bytes of one message from the page.
     public var maxMessageBytes: Int
+    /// What the script may reach beyond its folders and its page (nothing by default).
+    public var grants: Grants
 
     public init(cpuSeconds: Double = 5, memoryBytes: Int = 64 << 20,
-                getTimeout: Double = 10, maxMessageBytes: Int = 1 << 20) {
+                getTimeout: Double = 10, maxMessageBytes: Int = 1 << 20, grants: Grants = .none) {
+        self.grants = grants
         self.cpuSeconds = cpuSeconds
         self.memoryBytes = memoryBytes
         self.getTimeout = getTimeout

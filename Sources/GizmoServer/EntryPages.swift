@@ -1,3 +1,4 @@
+import GizmoGrants
 import GizmoLua
 
 /// The HTML of the entry pages: the list of modules and scripts, a module's
@@ -25,8 +26,10 @@ enum EntryPages {
     }
 
     /// `/?module=M`: the module's description and each script's doc, and the
-    /// error of the module's service, if it has one.
-    static func module(_ module: GizmoModule, query: EntryQuery, serviceError: String? = nil) -> String {
+    /// error of the module's service, if it has one, and what its scripts
+    /// were granted.
+    static func module(_ module: GizmoModule, query: EntryQuery, serviceError: String? = nil,
+                       grants: Grants = .none) -> String {
         var body = "<nav><a href=\"\(HTMLText.escape(query.link()))\">All gizmos</a></nav>"
         body += "<h1>\(HTMLText.escape(module.name))</h1>"
         if let serviceError {
@@ -36,8 +39,22 @@ enum EntryPages {
         }
         body += paragraphs(module.description)
         body += "<section class=\"card\">" + scriptList(module, query: query, fullDocs: true) + "</section>"
+        body += grantsCard(grants)
         body += prefixCard(query)
         return ServerPage.html(title: module.name, body: body)
+    }
+
+    /// What the module's scripts may reach beyond their folders and their
+    /// page, so that whoever opens a gizmo sees what it can do.
+    private static func grantsCard(_ grants: Grants) -> String {
+        var html = "<section class=\"card gz-grants\"><h2>Granted</h2>"
+        if grants.isEmpty {
+            html += "<p class=\"muted\">Nothing beyond the module's own folder, its data folder and its page: "
+                + "no programs, no other files, no network, no signals.</p>"
+        } else {
+            html += "<ul>" + grants.summary.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>"
+        }
+        return html + "</section>"
     }
 
     /// The modules, as links: what a 404 for an unknown module offers.

@@ -59,7 +59,8 @@ public struct EntryPoints: Sendable {
         }
         guard let scriptName = query.script else {
             return HTMLResponse.page(EntryPages.module(module, query: query,
-                                                       serviceError: services?.service(module: module.name)?.lastError))
+                                                       serviceError: services?.service(module: module.name)?.lastError,
+                                                       grants: registry.grants))
         }
         guard let script = module.script(named: scriptName) else {
             return ErrorPage.response(.notFound, title: "No such script",

@@ -1,3 +1,4 @@
+import GizmoGrants
 import Foundation
 import GizmoLua
 import GizmoStore
@@ -51,6 +52,8 @@ public final class SessionRegistry: Sendable {
     /// Ended sessions whose turn still runs, by VM.
     private let unfinished = Mutex<[ObjectIdentifier: UnfinishedTurn]>([:])
     private let configuration: Configuration
+    /// What the sessions' scripts may reach beyond their folders (the entry page shows it).
+    public var grants: Grants { configuration.limits.grants }
     private let logger: Logger
     private let onSessionEnded: @Sendable (Session) -> Void
 

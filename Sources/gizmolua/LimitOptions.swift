@@ -19,6 +19,8 @@ struct LimitOptions: ParsableArguments {
     @Option(name: .customLong("store-limit"), help: "MiB one module's gz.store may hold in all.")
     var storeLimit: Int = 256
 
+    @OptionGroup(title: "Grants") var grantOptions: GrantOptions
+
     func validate() throws {
         if cpuLimit <= 0 { throw ValidationError("--cpu-limit must be positive") }
         if memoryLimit <= 0 { throw ValidationError("--memory-limit must be positive") }
@@ -27,10 +29,14 @@ struct LimitOptions: ParsableArguments {
         if storeLimit <= 0 || storeLimit > 1 << 20 { throw ValidationError("--store-limit must be 1 to 1048576 (MiB)") }
     }
 
-    var limits: SessionLimits { SessionLimits(cpuSeconds: cpuLimit, memoryBytes: memoryLimit << 20) }
+    var limits: SessionLimits {
+        SessionLimits(cpuSeconds: cpuLimit, memoryBytes: memoryLimit << 20, grants: grantOptions.grants)
+    }
 
     /// A module service's limits: the sessions' CPU limit, its own memory.
-    var serviceLimits: SessionLimits { SessionLimits(cpuSeconds: cpuLimit, memoryBytes: serviceMemoryLimit << 20) }
+    var serviceLimits: SessionLimits {
+        SessionLimits(cpuSeconds: cpuLimit, memoryBytes: serviceMemoryLimit << 20, grants: grantOptions.grants)
+    }
 
     var storeLimits: StoreLimits { StoreLimits(valueBytes: storeValueLimit << 10, moduleBytes: storeLimit << 20) }
 }
