@@ -33,7 +33,8 @@ CHROMEDRIVER = os.environ.get("GIZMO_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"
 
 # The variables that change where gizmolua listens, what it advertises and whom it serves.
 # A test gets them only when it sets them itself.
-GIZMO_ENV_VARS = ("GIZMO_USE_PORT", "GIZMO_USE_SERVER_ADDRESS", "GIZMO_LINK_PREFIX", "GIZMO_TOKEN", "GIZMO_ALLOW_HOST")
+GIZMO_ENV_VARS = ("GIZMO_USE_PORT", "GIZMO_USE_SERVER_ADDRESS", "GIZMO_LINK_PREFIX", "GIZMO_TOKEN", "GIZMO_ALLOW_HOST",
+                  "GIZMO_ALLOW_RUN", "GIZMO_ALLOW_READ", "GIZMO_ALLOW_NET", "GIZMO_ALLOW_SIGNAL", "GIZMO_ALLOW_ALL")
 
 LINK_START_TIMEOUT = 30  # seconds until the GIZMO_LINK line must appear
 WAIT = 15  # seconds for any single browser-side expectation
