@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The gizmolua binary to measure (build it with -c release).")
     var gizmolua: String = ".build/release/gizmolua"
 
-    @Option(help: "Write the figures to this JSON file as well (all of them, or those of --only fanout).")
+    @Option(help: "Write the figures to this JSON file as well (all of them, or those of --only fanout or lines).")
     var json: String?
 
     @Option(help: "The package folder, to copy the scripts from.")
@@ -33,7 +33,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter, reload_me or store_watcher.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions) or h5gizmos.")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions), lines (a spawned process's output) or h5gizmos.")
     var only: String?
 
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
@@ -75,6 +75,10 @@ struct BenchCommand: AsyncParsableCommand {
             settings.fanoutSessions = 100
             settings.fanoutWarmup = 10
             settings.fanoutChanges = 30
+            settings.linesSessions = 10
+            settings.linesWarmup = 10
+            settings.linesCount = 30
+            settings.linesBulkBytes = 10_000_000
         }
         settings.idleScript = idleScript
         if let clicks {
@@ -86,9 +90,9 @@ struct BenchCommand: AsyncParsableCommand {
             settings.fanoutSessions = fanoutSessions
         }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        let alone = ["memory", "round-trip", "spinning", "fanout"]
+        let alone = ["memory", "round-trip", "spinning", "fanout", "lines"]
         guard only == nil || (alone + ["h5gizmos"]).contains(only) else {
-            throw ValidationError("--only takes memory, round-trip, spinning, fanout or h5gizmos")
+            throw ValidationError("--only takes memory, round-trip, spinning, fanout, lines or h5gizmos")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
         // Checked first: a missing venv is said before a minute of measuring, not after.
@@ -119,6 +123,15 @@ struct BenchCommand: AsyncParsableCommand {
             if let json {
                 let run = FanoutRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                                     fanout: fanout, memoryWatching: memory)
+                try Figures.json(run).write(to: URL(filePath: json))
+            }
+            return
+        }
+        if only == "lines" {
+            let lines = try await linesRow(bench, settings: settings)
+            print(Report.lines(lines, machine: machine))
+            if let json {
+                let run = LinesRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine, lines: lines)
                 try Figures.json(run).write(to: URL(filePath: json))
             }
             return
@@ -165,6 +178,7 @@ struct BenchCommand: AsyncParsableCommand {
             progress("session start while \(settings.spinningSessions) sessions spin to their CPU limit, then SIGTERM, on a fresh server")
             let spinning = try await bench.startWhileSpinning()
             let (fanout, memoryWatching) = try await fanoutRows(bench, folder: folder, settings: settings)
+            let lines = try await linesRow(bench, settings: settings)
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine,
@@ -176,7 +190,7 @@ struct BenchCommand: AsyncParsableCommand {
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup, spinning: spinning,
-                fanout: fanout, memoryWatching: memoryWatching,
+                fanout: fanout, memoryWatching: memoryWatching, lines: lines,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
                                                       roundTripMs: oneSession, memory: memoryOwn) })
         } catch {
@@ -204,6 +218,15 @@ struct BenchCommand: AsyncParsableCommand {
         progress("memory: \(settings.idleSessions) idle \(BenchFolder.storeWatcher) sessions on a fresh server, in a container's environment")
         let memory = try await bench.memoryPerIdleSession(script: BenchFolder.storeWatcher, environment: containerEnvironment(folder))
         return (fanout, memory)
+    }
+
+    /// Issue 14's row: a spawned process's lines to the pages, then its loud
+    /// sibling's output, on a fresh server.
+    private func linesRow(_ bench: Benchmarks, settings: Benchmarks.Settings) async throws -> LineFigures {
+        progress("process lines: \(settings.linesSessions) sessions watching what a spawned cat reads, a line every "
+            + "\(settings.linesPause) for \(settings.linesPause * settings.linesCount), then "
+            + "\(settings.linesBulkBytes / 1_000_000) MB of output through the service, on a fresh server")
+        return try await bench.processLines()
     }
 
     /// The side-by-side run, if its venv is there; if not, an error that

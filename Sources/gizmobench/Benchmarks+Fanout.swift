@@ -131,7 +131,8 @@ extension Benchmarks {
     /// `count` watching sessions, launched and rendered `idleSetupParallel`
     /// at a time, as the memory row's. (A launch that fails ends the row; the
     /// pages other launches had open then go with the server.)
-    private func openWatchers(count: Int, port: Int, entry: EntryClient) async throws -> [NumberPage.Connection] {
+    func openWatchers(count: Int, port: Int, entry: EntryClient,
+                      module: String = BenchFolder.module) async throws -> [NumberPage.Connection] {
         let parallel = settings.idleSetupParallel
         var pages: [NumberPage.Connection] = []
         pages.reserveCapacity(count + 1)
@@ -140,7 +141,7 @@ extension Benchmarks {
                 for index in 0..<count {
                     if index >= parallel, let page = try await group.next() { pages.append(page) }
                     group.addTask {
-                        let id = try await entry.launch(module: BenchFolder.module, script: BenchFolder.storeWatcher)
+                        let id = try await entry.launch(module: module, script: BenchFolder.storeWatcher)
                         return try await NumberPage.open(port: port, session: id, prefix: "tick ")
                     }
                 }
@@ -155,7 +156,7 @@ extension Benchmarks {
 
     /// Waits until every page shows `final`, or `timeout` has passed; then
     /// how many do not, and how many of those lost their socket.
-    private func settle(_ pages: [NumberPage.Connection], on final: Int,
+    func settle(_ pages: [NumberPage.Connection], on final: Int,
                         within timeout: Duration) async throws -> (missing: Int, lost: Int) {
         let deadline = clock.now + timeout
         while true {

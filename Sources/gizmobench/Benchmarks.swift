@@ -30,6 +30,12 @@ struct Benchmarks {
         /// Changes before the measured ones (2 s), then 20 s measured.
         var fanoutWarmup = 20
         var fanoutChanges = 200
+        /// The process-output row: pages watching, a line every pause, and the loud program's bytes.
+        var linesSessions = 100
+        var linesPause: Duration = .milliseconds(100)
+        var linesWarmup = 20
+        var linesCount = 200
+        var linesBulkBytes = 100_000_000
     }
 
     let binary: URL

@@ -58,6 +58,8 @@ struct Figures: Codable {
     /// Idle sessions each watching that key (`store_watcher.lua`), in a
     /// container's environment.
     var memoryWatching: MemoryFigures
+    /// Lines of a spawned process reaching the pages of its module.
+    var lines: LineFigures
     /// H5Gizmos beside these figures; nil with --no-h5gizmos.
     var sideBySide: SideBySide?
 
@@ -81,6 +83,14 @@ struct FanoutRun: Codable {
     var machine: Figures.Machine
     var fanout: FanoutFigures
     var memoryWatching: MemoryFigures
+}
+
+/// What `--only lines` measured, as its JSON file holds it.
+struct LinesRun: Codable {
+    var schema = 1
+    var date: String
+    var machine: Figures.Machine
+    var lines: LineFigures
 }
 
 /// RSS of a server before and after it holds `sessions` idle sessions.

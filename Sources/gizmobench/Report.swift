@@ -40,6 +40,7 @@ enum Report {
         lines.append(row("  SIGTERM to exit while they spin (ms)", "1", exit.map(ms) ?? "killed", "", "",
                          "<= 2000", (exit ?? .infinity) <= 2000 ? "ok" : "MISSED"))
         lines += fanoutRows(figures.fanout, memory: figures.memoryWatching)
+        lines += lineRows(figures.lines)
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
             + " in a container's environment (\(Benchmarks.containerEnvironment(dataFolder: URL(filePath: "/")).count) variables, as podman runs the image)"
@@ -90,6 +91,34 @@ enum Report {
         let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
         return ([header, String(repeating: "-", count: header.count)] + fanoutRows(fanout, memory: memory) + ["", load(machine)])
             .joined(separator: "\n")
+    }
+
+    static func lines(_ figures: LineFigures, machine: Figures.Machine) -> String {
+        let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
+        return ([header, String(repeating: "-", count: header.count)] + lineRows(figures) + ["", load(machine)])
+            .joined(separator: "\n")
+    }
+
+    /// A spawned process's lines reaching the pages of its module, and a
+    /// loud process's 100 MB through one service. Budgets from issue 14's bars.
+    static func lineRows(_ figures: LineFigures) -> [String] {
+        let pages = figures.lineToPageMs
+        let rate = String(format: "%g", figures.linesPerSecond)
+        let over = figures.bulkMostRssMiB - figures.restRssMiB
+        let mb = Double(figures.bulkBytes) / 1_000_000
+        return [
+            row("process line to page, \(figures.sessions) watching, \(rate)/s (ms)", "\(pages.count)", ms(pages.p50),
+                ms(pages.p99), ms(pages.max), "p50/p99 <= 10/50", pages.p50 <= 10 && pages.p99 <= 50 ? "ok" : "MISSED"),
+            row("  line to its last page (ms)", "\(figures.lineToLastPageMs.count)", ms(figures.lineToLastPageMs.p50),
+                ms(figures.lineToLastPageMs.p99), ms(figures.lineToLastPageMs.max), "-", ""),
+            row("  pages missing the last line", "\(figures.sessions)", "\(figures.pagesMissingFinal)", "", "",
+                "0", figures.pagesMissingFinal == 0 ? "ok" : "MISSED"),
+            row(String(format: "%.0f MB of output, server RSS over rest (MiB)", mb), "1", String(format: "%.1f", over),
+                "", "", "<= 50", over <= 50 ? "ok" : "MISSED"),
+            row("  rest, most (MiB); seconds; MB/s", "1", String(format: "%.0f", figures.restRssMiB),
+                String(format: "%.0f", figures.bulkMostRssMiB), String(format: "%.1f", figures.bulkSeconds),
+                String(format: "%.1f MB/s", mb / max(figures.bulkSeconds, 0.001)), ""),
+        ]
     }
 
     /// One key changed by a driver's clicks, watched by many sessions; the
