@@ -61,11 +61,14 @@ public struct Grants: Sendable, Equatable {
     /// - Parameters:
     ///   - api: the Lua function asking, to begin the message (`gz.spawn`).
     ///   - searchPath: the PATH a bare name is looked up on.
-    public func refusalToRun(_ program: String, api: String, searchPath: String?) -> String? {
+    ///   - directory: what a relative path with a slash (`./job.sh`) is
+    ///     relative to, as exec would take it from the working directory;
+    ///     without one such a path is refused.
+    public func refusalToRun(_ program: String, api: String, searchPath: String?, directory: String? = nil) -> String? {
         if all { return nil }
-        let resolved = Self.executable(program, searchPath: searchPath)
+        let resolved = Self.executable(program, searchPath: searchPath, directory: directory)
         for grant in run {
-            if grant == program { return nil }
+            if grant == program && !program.contains("/") { return nil }
             if let resolved, let granted = Self.executable(grant, searchPath: searchPath), granted == resolved { return nil }
         }
         let flag = program.contains("/") ? (resolved ?? program) : program
@@ -115,12 +118,18 @@ public struct Grants: Sendable, Equatable {
     // MARK: Paths
 
     /// `program`'s absolute, symlink-resolved path: as given when it has a
-    /// slash, else the first executable of that name on `searchPath`.
-    public static func executable(_ program: String, searchPath: String?) -> String? {
+    /// slash, else the first executable of that name on `searchPath`, when
+    /// it is an executable file.
+    /// A relative path with a slash is relative to `directory` (nil without one).
+    public static func executable(_ program: String, searchPath: String?, directory: String? = nil) -> String? {
         guard !program.isEmpty else { return nil }
         if program.contains("/") {
-            guard program.hasPrefix("/") else { return nil }
-            return FileManager.default.isExecutableFile(atPath: program) ? resolved(program) : nil
+            var path = program
+            if !path.hasPrefix("/") {
+                guard let directory, directory.hasPrefix("/") else { return nil }
+                path = directory + "/" + path
+            }
+            return FileManager.default.isExecutableFile(atPath: path) ? resolved(path) : nil
         }
         for folder in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where folder.hasPrefix("/") {
             let candidate = "\(folder)/\(program)"

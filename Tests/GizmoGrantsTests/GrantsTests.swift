@@ -25,6 +25,20 @@ import Testing
         #expect(byName.refusalToRun("bash", api: "gz.spawn", searchPath: "/usr/bin:/bin") != nil)
         #expect(byName.refusalToRun("./sh", api: "gz.spawn", searchPath: "/usr/bin:/bin") != nil)
 
+        // A relative path is taken from the directory the program starts in.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grants-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let job = folder.appendingPathComponent("job.sh")
+        try "#!/bin/sh\n".write(to: job, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: job.path)
+        let byJob = try Grants.parse(run: [job.path])
+        #expect(byJob.refusalToRun("./job.sh", api: "gz.spawn", searchPath: nil, directory: folder.path) == nil)
+        #expect(Grants.none.refusalToRun("./job.sh", api: "gz.spawn", searchPath: nil, directory: folder.path)
+            == "gz.spawn: running \"./job.sh\" is not allowed; start gizmolua with --allow-run=\(Grants.resolved(job.path))")
+        // A grant of the name "job.sh" does not grant a path that ends so.
+        #expect(try Grants.parse(run: ["job.sh"]).refusalToRun("./job.sh", api: "gz.spawn", searchPath: nil, directory: folder.path) != nil)
+
         let byPath = try Grants.parse(run: ["/bin/echo"])
         #expect(byPath.refusalToRun("echo", api: "gz.spawn", searchPath: "/bin") == nil)
         #expect(byPath.refusalToRun("cat", api: "gz.spawn", searchPath: "/bin") != nil)
