@@ -38,7 +38,8 @@ let package = Package(
                         .embedInCode("Resources/components.lua"), .embedInCode("Resources/gizmo.lua"),
                         .embedInCode("Resources/plot.lua"), .embedInCode("Resources/inputs.lua"),
                         .embedInCode("Resources/bridge.lua"), .embedInCode("Resources/proxies.lua"),
-                        .embedInCode("Resources/extras.lua"), .embedInCode("Resources/store.lua")]
+                        .embedInCode("Resources/extras.lua"), .embedInCode("Resources/store.lua"),
+                        .embedInCode("Resources/live.lua")]
         ),
         .target(
             name: "GizmoServer",

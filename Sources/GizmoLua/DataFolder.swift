@@ -8,13 +8,19 @@ import Foundation
 /// where `<module>` is the name of the script's folder. Scripts may write only
 /// here, and read here or in their own folder. Every answer is a value or
 /// `nil, message`, which the library raises at the script's line.
-struct DataFolder {
+public struct DataFolder {
     let script: Script
     /// Where module folders are, instead of the environment's (for tests).
     var base: URL? = nil
 
     var root: URL {
         if let base { return base.appendingPathComponent(module) }
+        return Self.root(module: module)
+    }
+
+    /// The data folder of the module named `module`, from the environment:
+    /// where its sessions, its service and `POST /push/` find its store.
+    public static func root(module: String) -> URL {
         let environment = ProcessInfo.processInfo.environment
         if let base = environment["GIZMO_DATA_DIR"], !base.isEmpty {
             return URL(fileURLWithPath: base).appendingPathComponent(module)

@@ -41,7 +41,7 @@ public struct ConnectProxy: Service {
     }
 
     /// Mounts `/connect/**` on the HTTP router and the WebSocket router.
-    func addRoutes(to router: Router<BasicRequestContext>, webSockets: Router<PageRequestContext>) {
+    func addRoutes(to router: Router<HTTPRequestContext>, webSockets: Router<PageRequestContext>) {
         for method: HTTPRequest.Method in [.get, .head, .post, .put, .delete, .patch, .options] {
             router.on("/connect/**", method: method) { request, _ in await forward(request) }
         }

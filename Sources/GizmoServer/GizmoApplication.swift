@@ -14,6 +14,7 @@ public enum GizmoApplication {
     /// - Parameters:
     ///   - access: the Host names and the token asked of every request but
     ///     `/ping` and `/healthz`; by default the names of `host`, no token.
+    ///   - push: `POST /push/<module>/<key>` into the modules' stores; none without it.
     ///   - timeouts: how long a connection may keep the server waiting, and
     ///     how often pages are pinged.
     public static func build(
@@ -23,13 +24,14 @@ public enum GizmoApplication {
         entryPoints: EntryPoints? = nil,
         logger: Logger,
         connectProxy: ConnectProxy? = nil,
+        push: StorePush? = nil,
         access: ServerAccess? = nil,
         timeouts: ConnectionTimeouts = .standard,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let access = access ?? ServerAccess(hosts: HostAllowList(bindHost: host))
         let listening = ListeningPort(port)
-        let router = Router()
+        let router = Router(context: HTTPRequestContext.self)
         router.get("/ping") { _, _ in "pong gizmolua" }
         router.get("/healthz") { _, _ in "ok" }
         // Every route below, and "not found", asks for an allowed Host and the token.
@@ -83,6 +85,7 @@ public enum GizmoApplication {
                 .run(inbound: inbound, outbound: outbound)
         }
         connectProxy?.addRoutes(to: router, webSockets: webSockets)
+        push?.addRoutes(to: router, tokenRequired: access.requiredToken != nil)
 
         return Application(
             router: router,

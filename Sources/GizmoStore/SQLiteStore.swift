@@ -91,7 +91,8 @@ public final class SQLiteStore: StoreBackend {
             try pool.write { db -> Appended in
                 let row = try Row.fetchOne(db, sql: "SELECT kind, version, last_seq FROM entry WHERE key = ?", arguments: [key])
                 if row?["kind"] == Kind.value.rawValue {
-                    throw StoreError("the key holds a value, not a list; set it to nil first to make it a list")
+                    throw StoreError("the key holds a value, not a list; set it to nil first to make it a list",
+                                     reason: .wrongKind)
                 }
                 let version: Int64 = row?["version"] ?? 0
                 let seq: Int64 = (row?["last_seq"] ?? 0) + 1
@@ -123,7 +124,7 @@ public final class SQLiteStore: StoreBackend {
         let after = total.withLock { $0 } + delta
         if delta > 0 && after > limits.moduleBytes {
             throw StoreError("the module's store would hold \(Self.mebibytes(after)) MiB, past its limit of "
-                + "\(Self.mebibytes(limits.moduleBytes)) MiB (--store-limit); delete keys or keep shorter lists")
+                + "\(Self.mebibytes(limits.moduleBytes)) MiB (--store-limit); delete keys or keep shorter lists", reason: .full)
         }
         return after
     }

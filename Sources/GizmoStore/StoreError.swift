@@ -1,7 +1,19 @@
 /// Why a store call failed, in words for the script's author (the library
 /// raises it at the script's line).
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of refusal it is, for answers that are not Lua errors
+    /// (`POST /push/` answers 507 for a full store, 409 for the wrong kind).
+    public enum Reason: Sendable, Equatable {
+        case full
+        case wrongKind
+        case other
+    }
+
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public var reason: Reason
+    public init(_ message: String, reason: Reason = .other) {
+        self.message = message
+        self.reason = reason
+    }
     public var description: String { message }
 }

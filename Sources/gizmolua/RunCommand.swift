@@ -84,6 +84,8 @@ struct RunCommand: AsyncParsableCommand {
         let listenPort = try server.listenPort(links: links, fallback: 0)
         let openBrowser = !noBrowser && links.mayOpenBrowser && boot.shownBy != "link"
         let app = GizmoApplication.build(registry: registry, host: host, port: listenPort, logger: logger,
+                                         push: StorePush(modules: .folder(script.directory, displayPath: file),
+                                                         stores: stores),
                                          access: access) { [host] port in
             access.warning(port: port, bindHost: host).map(Terminal.error)
             let link = links.childPageLink(session: session.id, port: port, boundHost: host, token: access.linkToken)

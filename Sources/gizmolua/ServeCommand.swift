@@ -88,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         let proxy = ConnectProxy(logger: logger)
         let app = GizmoApplication.build(registry: registry, host: host, port: listenPort,
                                          entryPoints: entryPoints, logger: logger, connectProxy: proxy,
+                                         push: StorePush(modules: .catalog(catalog), stores: stores),
                                          access: access) { port in
             access.warning(port: port, bindHost: host).map(Terminal.error)
             Terminal.out("gizmolua: serving \(summary) from \(folders.joined(separator: " ")); open this link in a browser:")

@@ -174,6 +174,13 @@ function components.new_component(tag, class, opts, fname, n)
 end
 local new_component = components.new_component
 
+-- Components whose page side keeps data of its own (a Log's lines, a
+-- plot's appended points): component -> function(c) answering the NODE's
+-- `live` field. Kept here, not on the component, so a render never runs
+-- anything the script set; weak, so the component is collected as usual.
+components.live = setmetatable({}, { __mode = "k" })
+local live = components.live
+
 -- A raw field that is a table with something in it, or nil.
 local function filled(c, key)
     local t = rawget(c, key)
@@ -201,6 +208,8 @@ local function node_of(c, depth)
     node.css, node.attrs, node.on, node.init = filled(c, "_css"), filled(c, "_attrs"), filled(c, "_events"),
         filled(c, "_inits")
     node.slot = rawget(c, "_slot")
+    local live_data = live[c]
+    if live_data then node.live = live_data(c) end
     local kids = rawget(c, "kids")
     if type(kids) == "table" and rawlen(kids) > 0 then
         if depth >= MAX_RENDER_DEPTH then

@@ -18,6 +18,8 @@ local json_encode, json_decode, json_null = host.json_encode, host.json_decode, 
 --- The module `require("gizmo")` returns.
 ---@class gz
 ---@field Plot fun(opts?: gz.PlotOptions): gz.Plot a chart drawn as SVG (plot.lua, loaded on first use)
+---@field Progress fun(opts?: gz.ProgressOptions): gz.Progress a progress bar with its percentage (live.lua)
+---@field Log fun(opts?: gz.LogOptions): gz.Log a scrolling view of the last lines (live.lua)
 local gz = {}
 
 for name, constructor in next, components.constructors do gz[name] = constructor end
@@ -52,6 +54,7 @@ local gz_parts = {
     send = "proxies", get = "proxies", new = "proxies", window = "proxies", document = "proxies",
     after = "extras", every = "extras", ClickableText = "extras",
     store = "store",
+    Progress = "live", Log = "live",
 }
 local method_parts = {
     add_content = "bridge", js_file = "bridge", css_file = "bridge", js_init = "bridge",
@@ -82,7 +85,7 @@ if options.service then
     end
     for name in next, components.constructors do gz[name] = no_page(name) end
     for _, name in ipairs({ "Plot", "Input", "LabelledInput", "Slider", "RangeSlider", "CheckBoxes", "RadioButtons",
-        "DropDownSelect", "Template", "Image", "ClickableText", "send", "get", "new" }) do
+        "DropDownSelect", "Template", "Image", "ClickableText", "send", "get", "new", "Progress", "Log" }) do
         gz[name] = no_page(name)
     end
 end

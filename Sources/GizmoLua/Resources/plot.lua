@@ -6,12 +6,21 @@
 -- A plot keeps its data in Lua and redraws its whole SVG at the end of the
 -- turn in which it changed, so a handler that clears, adds three series and
 -- retitles sends one `html` command, not five.
+--
+-- Series that grow (`Plot:append`) are drawn by the page instead: the SVG
+-- holds their place (an empty path), the page keeps their points, and a
+-- turn that appends sends only the new points, in one `plot` command. The
+-- axes are redrawn only when new points fall outside them (with room to
+-- grow on that side), so a growing series costs its points, not the SVG.
+-- Long series are reduced for drawing (first, lowest, highest and last
+-- point of each slice of about a pixel), in Lua and in the page alike, so a
+-- 200,000-point series draws as a few thousand segments.
 
 local format, concat, gsub, match, find, sub = string.format, table.concat, string.gsub, string.match, string.find,
     string.sub
 local floor, ceil, abs, log, max, min = math.floor, math.ceil, math.abs, math.log, math.max, math.min
-local type, tostring, tonumber, ipairs, select, error, rawget =
-    type, tostring, tonumber, ipairs, select, error, rawget
+local type, tostring, tonumber, ipairs, select, error, rawget, rawset =
+    type, tostring, tonumber, ipairs, select, error, rawget, rawset
 local utf8_len = utf8.len
 
 local HUGE = math.huge
@@ -24,6 +33,11 @@ local PALETTE = {
 }
 
 local DEFAULT_WIDTH, DEFAULT_HEIGHT = 480, 320
+local DEFAULT_MAX_POINTS, MAX_POINTS = 100000, 1000000
+-- Room to grow: when appended points leave the axes, the side they left by
+-- gets this share of the span more, so a series that grows redraws its axes
+-- a few times (each time a quarter further), not on every append.
+local HEADROOM = 0.25
 local TICK_FONT, LABEL_FONT, TITLE_FONT = 11, 12, 14
 local TICK_LENGTH = 5
 
@@ -191,12 +205,63 @@ local function num(v)
     return format("%.2f", v)
 end
 
+-- ---------------------------------------------------------------------------
+-- Reducing long series
+
+--- The indices (first..last) worth drawing at about `buckets` slices: all of
+--- them when there are few, else the first, lowest, highest and last point
+--- of each slice, and its first gap (a nan or inf), in order. A line through
+--- them looks like the line through all: each slice is about a pixel wide.
+---@return integer[]|nil indices nil: all of them
+local function reduce(xs, ys, first, last, buckets)
+    local count = last - first + 1
+    if count <= 4 * buckets then return nil end
+    local kept, n = {}, 0
+    local size = count / buckets
+    for b = 0, buckets - 1 do
+        local lo, hi = first + floor(b * size), first + floor((b + 1) * size) - 1
+        local imin, imax, gap
+        local ymin, ymax = HUGE, -HUGE
+        for i = lo, hi do
+            local x, y = xs[i], ys[i]
+            if x - x == 0 and y - y == 0 then
+                if y < ymin then ymin, imin = y, i end
+                if y > ymax then ymax, imax = y, i end
+            elseif not gap then
+                gap = i
+            end
+        end
+        -- In index order, each once (an insertion sort of at most five).
+        local picks = { lo, imin or lo, imax or lo, hi, gap or hi }
+        for k = 2, 5 do
+            local v, j = picks[k], k - 1
+            while j >= 1 and picks[j] > v do
+                picks[j + 1] = picks[j]
+                j = j - 1
+            end
+            picks[j + 1] = v
+        end
+        local previous = -1
+        for k = 1, 5 do
+            local i = picks[k]
+            if i ~= previous then
+                n = n + 1
+                kept[n] = i
+                previous = i
+            end
+        end
+    end
+    return kept
+end
+
 -- The series' path: one <path>, coordinates to 0.1 px; a non-finite x or y
 -- lifts the pen, so the next point starts a new M.
-local function line_path(s, ox, oy, xlo, ylo, sx, sy)
+local function line_path(s, ox, oy, xlo, ylo, sx, sy, buckets)
     local xs, ys = s.xs, s.ys
+    local kept = reduce(xs, ys, s.first, s.last, buckets)
     local parts, n, pen = {}, 0, false
-    for i = 1, s.n do
+    for k = kept and 1 or s.first, kept and #kept or s.last do
+        local i = kept and kept[k] or k
         local x, y = xs[i], ys[i]
         -- v - v is 0 for finite v and nan for nan and +-inf.
         if x - x == 0 and y - y == 0 then
@@ -210,28 +275,31 @@ local function line_path(s, ox, oy, xlo, ylo, sx, sy)
     return concat(parts, "", 1, n)
 end
 
-local function scatter_circles(s, ox, oy, xlo, ylo, sx, sy)
+-- One circle per point; a long series gets one per pixel, since more
+-- would draw over each other.
+local function scatter_circles(s, ox, oy, xlo, ylo, sx, sy, buckets)
     local xs, ys = s.xs, s.ys
     local circle = '<circle cx="%.1f" cy="%.1f" r="' .. num(s.size) .. '"/>'
     local parts, n = {}, 0
-    for i = 1, s.n do
+    local seen = (s.last - s.first + 1) > 4 * buckets and {} or nil
+    for i = s.first, s.last do
         local x, y = xs[i], ys[i]
         if x - x == 0 and y - y == 0 then
-            n = n + 1
-            parts[n] = format(circle, ox + (x - xlo) * sx, oy - (y - ylo) * sy)
+            local px, py = ox + (x - xlo) * sx, oy - (y - ylo) * sy
+            local cell = seen and (floor(px) * 65536 + floor(py))
+            if not (seen and seen[cell]) then
+                if seen then seen[cell] = true end
+                n = n + 1
+                parts[n] = format(circle, px, py)
+            end
         end
     end
     return concat(parts, "", 1, n)
 end
 
---- Builds the plot's whole SVG.
----@param st gz.PlotState
----@return string svg
-local function svg_of(st)
-    local W, H = st.width, st.height
-    local series = st.series
-
-    -- The data's extent, over finite points only (kept per series when added).
+--- The data's extent, over finite points only (kept per series as added).
+---@return number|nil xlo nil when there is no finite point
+local function extent(series)
     local dxlo, dxhi, dylo, dyhi
     for _, s in ipairs(series) do
         if s.xmin then
@@ -241,8 +309,28 @@ local function svg_of(st)
             if dyhi == nil or s.ymax > dyhi then dyhi = s.ymax end
         end
     end
-    local xlo, xhi = axis_range(dxlo, dxhi)
-    local ylo, yhi = axis_range(dylo, dyhi)
+    return dxlo, dxhi, dylo, dyhi
+end
+
+--- Builds the plot's whole SVG, with the axes of `view` (x and y ranges)
+--- when given, else fitted to the data. Appended series get an empty
+--- element for the page to draw into.
+---@param st gz.PlotState
+---@param view? number[] {xlo, xhi, ylo, yhi}
+---@return string svg
+---@return number[] frame where data goes: {ox, oy, xlo, ylo, sx, sy, pw} (x px = ox + (x - xlo) * sx, y px = oy - (y - ylo) * sy)
+local function svg_of(st, view)
+    local W, H = st.width, st.height
+    local series = st.series
+
+    local xlo, xhi, ylo, yhi
+    if view then
+        xlo, xhi, ylo, yhi = view[1], view[2], view[3], view[4]
+    else
+        local dxlo, dxhi, dylo, dyhi = extent(series)
+        xlo, xhi = axis_range(dxlo, dxhi)
+        ylo, yhi = axis_range(dylo, dyhi)
+    end
 
     -- Layout. The y ticks depend only on the height, the left margin on their
     -- labels' width, and the x ticks on the width that is left.
@@ -319,17 +407,26 @@ local function svg_of(st)
 
     -- The series, in the order they were added (later ones on top).
     local labelled = {}
+    local buckets = max(floor(pw), 1)
     for _, s in ipairs(series) do
         local color = escape(s.color)
-        if s.kind == "line" then
-            local d = line_path(s, ox, oy, xlo, ylo, sx, sy)
+        if s.live then
+            if s.kind == "line" then
+                put(format('<path class="gz-plot-series gz-plot-live" data-gz-series="%d" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" stroke-linecap="round" d=""/>',
+                    s.id, color, num(s.width)))
+            else
+                put(format('<g class="gz-plot-series gz-plot-live" data-gz-series="%d" data-gz-r="%s" fill="%s"></g>',
+                    s.id, num(s.size), color))
+            end
+        elseif s.kind == "line" then
+            local d = line_path(s, ox, oy, xlo, ylo, sx, sy, buckets)
             if d ~= "" then
                 put(format('<path class="gz-plot-series" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" stroke-linecap="round" d="%s"/>',
                     color, num(s.width), d))
             end
         else
             put(format('<g class="gz-plot-series" fill="%s">', color))
-            put(scatter_circles(s, ox, oy, xlo, ylo, sx, sy))
+            put(scatter_circles(s, ox, oy, xlo, ylo, sx, sy, buckets))
             put("</g>")
         end
         if s.label then labelled[#labelled + 1] = s end
@@ -363,7 +460,7 @@ local function svg_of(st)
     end
 
     put("</svg>")
-    return concat(out, "", 1, n)
+    return concat(out, "", 1, n), { ox, oy, xlo, ylo, sx, sy, pw }
 end
 
 -- ---------------------------------------------------------------------------
@@ -377,7 +474,11 @@ end
 ---@field title string|nil
 ---@field xlabel string|nil
 ---@field ylabel string|nil
----@field series table[]
+---@field series table[] each: kind, xs and ys indexed first..last, live (drawn by the page), sent (the last point the pages have)
+---@field max_points integer the points an appended series keeps
+---@field view number[]|nil the axes' ranges while the plot has appended series
+---@field frame number[]|nil where data goes in the SVG drawn last (svg_of's second result)
+---@field dirty boolean something but appended points changed since the last drawing
 ---@field redraw fun()
 
 --- gz.Plot's options. Not gz.Options: `title` is the plot's, not a tooltip.
@@ -387,6 +488,7 @@ end
 ---@field title? any the title above the plot; nil or "" for none
 ---@field xlabel? any the label under the x axis
 ---@field ylabel? any the label beside the y axis
+---@field max_points? integer the points each appended series keeps, the oldest dropped first (default 100,000, at most 1,000,000)
 ---@field css? table<string, string|number|false>
 ---@field class? string
 
@@ -425,6 +527,7 @@ local function install(gz, runtime)
     escape = components.escape_html
     local check_type, at_end_of_turn, is_component, new_component =
         components.check_type, runtime.scheduler.at_end_of_turn, components.is_component, components.new_component
+    local mounted, emit, array, live = components.mounted, runtime.page.emit, components.array, components.live
 
     --- A plot: gz.Plot's component, with these methods besides every
     --- component's. Each returns the plot, so calls chain.
@@ -442,8 +545,152 @@ local function install(gz, runtime)
         return st
     end
 
-    local function changed(plot, st)
+    local function changed(plot, st, points_only)
+        if not points_only then st.dirty = true end
         at_end_of_turn(plot, st.redraw)
+    end
+
+    -- Widens a series' extent to its finite points from..to.
+    local function widen(s, from, to)
+        local xs, ys = s.xs, s.ys
+        local xmin, xmax, ymin, ymax = s.xmin or HUGE, s.xmax or -HUGE, s.ymin or HUGE, s.ymax or -HUGE
+        for i = from, to do
+            local x, y = xs[i], ys[i]
+            if x - x == 0 and y - y == 0 then
+                if x < xmin then xmin = x end
+                if x > xmax then xmax = x end
+                if y < ymin then ymin = y end
+                if y > ymax then ymax = y end
+            end
+        end
+        if xmin <= xmax then s.xmin, s.xmax, s.ymin, s.ymax = xmin, xmax, ymin, ymax end
+    end
+
+    -- The extent of a series' finite points, from scratch (a new series, or
+    -- after points were dropped).
+    local function measure(s)
+        s.xmin, s.xmax, s.ymin, s.ymax = nil, nil, nil, nil
+        widen(s, s.first, s.last)
+        s.dropped = 0
+    end
+
+    -- Points first..last of a series for the page: all of them, numbered
+    -- from `seq`, or, when there are many, the ones reduce keeps, each with
+    -- its number.
+    local function points(s, first, last, buckets)
+        local xs, ys = s.xs, s.ys
+        local kept = reduce(xs, ys, first, last, buckets)
+        local px, py = {}, {}
+        if not kept then
+            local n = 0
+            for i = first, last do
+                n = n + 1
+                px[n], py[n] = xs[i], ys[i]
+            end
+            return { s = s.id, first = s.first, seq = first, x = array(px), y = array(py) }
+        end
+        local seqs = {}
+        for k = 1, #kept do
+            local i = kept[k]
+            px[k], py[k], seqs[k] = xs[i], ys[i], i
+        end
+        return { s = s.id, first = s.first, seqs = array(seqs), x = array(px), y = array(py) }
+    end
+
+    local function buckets_of(st)
+        return max(floor(st.frame and st.frame[7] or st.width), 1)
+    end
+
+    -- The axes for appended series: the data's, and, on each side where the
+    -- data left the previous axes, room to grow.
+    local function fit_view(st, xlo, xhi, ylo, yhi)
+        local ax0, ax1 = axis_range(xlo, xhi)
+        local ay0, ay1 = axis_range(ylo, yhi)
+        local old = st.view
+        if old and xlo then
+            local xspan, yspan = ax1 - ax0, ay1 - ay0
+            if xlo < old[1] then ax0 = ax0 - xspan * HEADROOM end
+            if xhi > old[2] then ax1 = ax1 + xspan * HEADROOM end
+            if ylo < old[3] then ay0 = ay0 - yspan * HEADROOM end
+            if yhi > old[4] then ay1 = ay1 + yspan * HEADROOM end
+        end
+        return { ax0, ax1, ay0, ay1 }
+    end
+
+    -- Whether the axes must be drawn again for data xlo..yhi: it left them,
+    -- or the axes fitted to it now would be less than a third as wide (its
+    -- oldest points were dropped).
+    local function view_stale(view, xlo, xhi, ylo, yhi)
+        if not xlo then return false end
+        if xlo < view[1] or xhi > view[2] or ylo < view[3] or yhi > view[4] then return true end
+        local x0, x1 = axis_range(xlo, xhi)
+        local y0, y1 = axis_range(ylo, yhi)
+        return (x1 - x0) < (view[2] - view[1]) / 3 or (y1 - y0) < (view[4] - view[3]) / 3
+    end
+
+    -- The end of a turn that changed the plot. Without appended series, the
+    -- whole SVG as ever (an `html` command). With them, one `plot` command:
+    -- the SVG only when the axes or anything but points changed, and the new
+    -- points of each appended series.
+    local function redraw(plot, st)
+        local any_live = false
+        for _, s in ipairs(st.series) do
+            if s.live then
+                any_live = true
+                -- Dropped points may have held the extent: measure again once
+                -- an eighth has gone, not on every drop.
+                if s.dropped > 0 and s.dropped * 8 >= s.last - s.first + 1 then measure(s) end
+            end
+        end
+        if not any_live then
+            st.view, st.frame, st.dirty = nil, nil, false
+            plot:html((svg_of(st)))
+            return
+        end
+        local xlo, xhi, ylo, yhi = extent(st.series)
+        local svg, frame
+        if st.dirty or not st.view or view_stale(st.view, xlo, xhi, ylo, yhi) then
+            st.view = fit_view(st, xlo, xhi, ylo, yhi)
+            svg, frame = svg_of(st, st.view)
+            st.frame = frame
+            rawset(plot, "_html", svg)
+        end
+        if mounted(plot) then
+            local adds, ids = {}, {}
+            local buckets = buckets_of(st)
+            for _, s in ipairs(st.series) do
+                if s.live then
+                    ids[#ids + 1] = s.id
+                    local from = max(s.sent + 1, s.first)
+                    if from <= s.last then adds[#adds + 1] = points(s, from, s.last, buckets) end
+                end
+            end
+            emit({ op = "plot", id = plot.id, svg = svg, frame = frame, series = svg and array(ids) or nil,
+                add = array(adds) })
+        end
+        for _, s in ipairs(st.series) do s.sent = s.last end
+        st.dirty = false
+    end
+
+    -- What a page that joins gets: every appended series' kept points
+    -- (reduced when long, and kept reduced until they change).
+    local function plot_node(plot)
+        local st = rawget(plot, "_plot")
+        local ids, adds = {}, {}
+        local buckets = buckets_of(st)
+        for _, s in ipairs(st.series) do
+            if s.live then
+                ids[#ids + 1] = s.id
+                local cache = s.node_cache
+                if not (cache and cache.first == s.first and cache.last == s.last) then
+                    cache = { first = s.first, last = s.last, points = points(s, s.first, s.last, buckets) }
+                    s.node_cache = cache
+                end
+                adds[#adds + 1] = cache.points
+            end
+        end
+        if #ids == 0 then return nil end
+        return { kind = "plot", frame = st.frame, series = array(ids), add = array(adds) }
     end
 
     -- Copies a script's list of numbers as floats (integers near the limits
@@ -488,25 +735,15 @@ local function install(gz, runtime)
             field_error(kind, 3, size_key, "a number >= 0", size, 3)
         end
 
+        st.next_id = st.next_id + 1
         local s = {
-            kind = kind, xs = xcopy, ys = ycopy, n = nx,
+            id = st.next_id, kind = kind, xs = xcopy, ys = ycopy, first = 1, last = nx, sent = 0, dropped = 0,
             label = optional_text(label),
             color = color or PALETTE[#st.series % #PALETTE + 1],
             width = kind == "line" and (size or 2) or nil,
             size = kind == "scatter" and (size or 3) or nil,
         }
-        -- The extent of the finite points, once here rather than at each redraw.
-        local xmin, xmax, ymin, ymax = HUGE, -HUGE, HUGE, -HUGE
-        for i = 1, nx do
-            local x, y = xcopy[i], ycopy[i]
-            if x - x == 0 and y - y == 0 then
-                if x < xmin then xmin = x end
-                if x > xmax then xmax = x end
-                if y < ymin then ymin = y end
-                if y > ymax then ymax = y end
-            end
-        end
-        if xmin <= xmax then s.xmin, s.xmax, s.ymin, s.ymax = xmin, xmax, ymin, ymax end
+        measure(s) -- the extent, once here rather than at each redraw
         st.series[#st.series + 1] = s
         changed(plot, st)
     end
@@ -528,6 +765,67 @@ local function install(gz, runtime)
     ---@return gz.Plot self
     function Plot:scatter(xs, ys, opts)
         add_series(self, state_of(self, "scatter"), "scatter", xs, ys, opts)
+        return self
+    end
+
+    --- Adds points at the end of the series labelled `label` (a new line
+    --- when there is none), which then keeps its last `max_points`. Only the
+    --- new points travel to the pages: append often, a few points at a time.
+    ---@param label string|number the series' name in the legend
+    ---@param xs number|number[] one x or a list
+    ---@param ys number|number[] one y or a list, as many as xs
+    ---@return gz.Plot self
+    function Plot:append(label, xs, ys)
+        local st = state_of(self, "append")
+        if type(label) ~= "string" and type(label) ~= "number" then
+            error(format("append: argument #1 must be the series' label (a string), not %s", type(label)), 2)
+        end
+        label = tostring(label)
+        if type(xs) == "number" then xs = { xs } end
+        if type(ys) == "number" then ys = { ys } end
+        check_type(xs, "table", "append", 2)
+        check_type(ys, "table", "append", 3)
+        local xcopy, nx = numbers(xs, "append", 2)
+        if not xcopy then error(nx, 2) end
+        local ycopy, ny = numbers(ys, "append", 3)
+        if not ycopy then error(ny, 2) end
+        if nx ~= ny then
+            error(format("append: argument #3 must have as many values as argument #2 (%d and %d)", nx, ny), 2)
+        end
+        local s
+        for i = #st.series, 1, -1 do
+            if st.series[i].label == label then
+                s = st.series[i]
+                break
+            end
+        end
+        if not s then
+            st.next_id = st.next_id + 1
+            s = { id = st.next_id, kind = "line", xs = {}, ys = {}, first = 1, last = 0, sent = 0, dropped = 0,
+                label = label, color = PALETTE[#st.series % #PALETTE + 1], width = 2, live = true }
+            st.series[#st.series + 1] = s
+            changed(self, st)
+        elseif not s.live then
+            s.live, s.sent = true, 0 -- the pages have its points only as drawn in the SVG
+            changed(self, st)
+        end
+        local sxs, sys, keep = s.xs, s.ys, st.max_points
+        local first, last = s.first, s.last
+        local from = last + 1
+        for i = 1, nx do
+            last = last + 1
+            sxs[last], sys[last] = xcopy[i], ycopy[i]
+            if last - first >= keep then
+                sxs[first], sys[first] = nil, nil
+                first = first + 1
+                s.dropped = s.dropped + 1
+            end
+        end
+        s.first, s.last = first, last
+        -- The points dropped on the way stay in the extent until the next
+        -- measure (redraw): a little wide, never too narrow.
+        widen(s, max(from, first), last)
+        changed(self, st, true)
         return self
     end
 
@@ -571,6 +869,15 @@ local function install(gz, runtime)
         return self
     end
 
+    local function max_points(opts)
+        local v = opts.max_points
+        if v == nil then return DEFAULT_MAX_POINTS end
+        if not (type(v) == "number" and v == floor(v) and v >= 1 and v <= MAX_POINTS) then
+            field_error("Plot", 1, "max_points", format("a whole number from 1 to %d", MAX_POINTS), v, 3)
+        end
+        return floor(v)
+    end
+
     local function positive(opts, key, default)
         local v = opts[key]
         if v == nil then return default end
@@ -605,16 +912,20 @@ local function install(gz, runtime)
             xlabel = opts and optional_text(opts.xlabel),
             ylabel = opts and optional_text(opts.ylabel),
             series = {},
+            max_points = max_points(opts or {}),
+            next_id = 0,
+            dirty = true,
         }
         -- The finisher runs with no arguments, so it closes over the plot.
-        st.redraw = function() plot:html(svg_of(st)) end
+        st.redraw = function() redraw(plot, st) end
         plot._plot = st
         plot._methods = Plot
+        live[plot] = plot_node
         changed(plot, st) -- an empty plot shows its axes
         return plot
     end
 
-    return { nice_ticks = nice_ticks, axis_range = axis_range, svg_of = svg_of, escape = escape }
+    return { nice_ticks = nice_ticks, axis_range = axis_range, svg_of = svg_of, escape = escape, reduce = reduce }
 end
 
 -- gizmo.lua's loader calls this chunk, then the function it returns with (gz, runtime).

@@ -318,6 +318,8 @@
     },
     on(c) { listen(component(c.id), c.id, c.event, c.cb); },
     focus(c) { component(c.id).focus(); },
+    log(c) { applyLog(component(c.id), c); },
+    plot(c) { applyPlot(component(c.id), c, false); },
     exec(c) {
       const v = evaluate(c.expr);
       if (c.ref != null && ((typeof v === "object" && v !== null) || typeof v === "function")) {
@@ -376,6 +378,7 @@
     for (const event in node.on || {}) listen(el, node.id, event, node.on[event]);
     for (const kid of node.kids || []) slot(el, kid).appendChild(build(kid, inits));
     for (const init of node.init || []) inits.push({ el, code: init.code, args: init.args });
+    if (node.live) buildLive(el, node.live);
     return el;
   }
 
@@ -498,6 +501,152 @@
   function sendHeldInputs() {
     for (const [cb, event] of heldInputs) send({ t: "call", g: generation, cb, args: [event] });
     heldInputs.clear();
+  }
+
+  // ---- live data: a Log's lines, a plot's appended points -----------------
+  //
+  // Kept in the page, so only new lines and points travel. Each carries its
+  // number (`seq`), so a page skips what it has: a render and an append of
+  // the same turn carry the same lines.
+
+  const liveState = new WeakMap(); // element -> what it keeps
+
+  function buildLive(el, live) {
+    if (live.kind === "log") applyLog(el, { seq: live.seq, add: live.lines, keep: live.keep });
+    else if (live.kind === "plot") applyPlot(el, live, true);
+    else throw new CommandError(`unknown live kind ${JSON.stringify(live.kind)}`);
+  }
+
+  /** A Log: lines are text nodes (`line\n`) numbered next - count .. next - 1. */
+  function applyLog(el, c) {
+    let st = liveState.get(el);
+    if (!st) liveState.set(el, st = { next: 1, count: 0 });
+    const follow = el.scrollHeight - el.scrollTop - el.clientHeight <= 4; // at the end: stay there
+    const lines = c.add || [];
+    const seq = Number(c.seq);
+    const keep = Number(c.keep) || Infinity;
+    let drop = 0;
+    if (c.clear != null) drop = Math.max(0, Math.min(st.count, Number(c.clear) - (st.next - st.count) + 1));
+    // Only lines the page lacks, and of them no more than it keeps.
+    const skip = Math.max(0, st.next - seq, lines.length - keep);
+    if (skip < lines.length && seq + skip > st.next) drop = st.count; // a gap: what it has is older
+    const adding = Math.max(0, lines.length - skip);
+    drop = Math.max(drop, st.count + adding - keep);
+    const before = el.scrollHeight;
+    for (let i = 0; i < drop && el.firstChild; i++) el.firstChild.remove();
+    st.count -= Math.min(drop, st.count);
+    // Someone reading further up keeps the lines they read in place.
+    if (!follow && drop > 0) el.scrollTop -= before - el.scrollHeight;
+    if (adding > 0) {
+      const fragment = document.createDocumentFragment();
+      for (let i = skip; i < lines.length; i++) fragment.append(document.createTextNode(`${lines[i]}\n`));
+      el.append(fragment);
+      st.count += adding;
+      st.next = seq + lines.length;
+    }
+    if (follow) el.scrollTop = el.scrollHeight;
+  }
+
+  /** A plot with appended series: the SVG (axes, legend, an empty element
+   * per appended series) comes from Lua; the page keeps the series' points
+   * and draws them with the frame's mapping. */
+  function applyPlot(el, c, now) {
+    let st = liveState.get(el);
+    if (!st) liveState.set(el, st = { frame: null, series: new Map(), drawing: false });
+    if (c.svg != null) {
+      el.innerHTML = String(c.svg);
+      now = true;
+    }
+    if (c.frame) st.frame = c.frame;
+    if (c.series) {
+      for (const id of [...st.series.keys()]) if (!c.series.includes(id)) st.series.delete(id);
+    }
+    for (const part of c.add || []) addPoints(st, part);
+    if (now) drawPlot(el, st);
+    else if (!st.drawing) {
+      st.drawing = true; // at most one drawing per animation frame
+      requestAnimationFrame(() => { st.drawing = false; drawPlot(el, st); });
+    }
+  }
+
+  function addPoints(st, part) {
+    let s = st.series.get(part.s);
+    if (!s) st.series.set(part.s, s = { xs: [], ys: [], seqs: [] });
+    const last = s.seqs.length ? s.seqs[s.seqs.length - 1] : 0;
+    const xs = part.x || [], ys = part.y || [];
+    for (let i = 0; i < xs.length; i++) {
+      const seq = part.seqs ? part.seqs[i] : part.seq + i;
+      if (seq <= last) continue;
+      s.xs.push(xs[i] == null ? NaN : Number(xs[i]));
+      s.ys.push(ys[i] == null ? NaN : Number(ys[i]));
+      s.seqs.push(seq);
+    }
+    let old = 0; // points Lua no longer keeps (max_points)
+    while (old < s.seqs.length && s.seqs[old] < part.first) old++;
+    if (old > 0) { s.xs.splice(0, old); s.ys.splice(0, old); s.seqs.splice(0, old); }
+  }
+
+  /** The indices worth drawing at `buckets` slices: all when few, else the
+   * first, lowest, highest and last of each slice and its first gap (as
+   * plot.lua's reduce). */
+  function reduce(xs, ys, buckets) {
+    const n = xs.length;
+    if (n <= 4 * buckets) return null;
+    const kept = [];
+    const size = n / buckets;
+    for (let b = 0; b < buckets; b++) {
+      const lo = Math.floor(b * size), hi = Math.floor((b + 1) * size) - 1;
+      let imin = lo, imax = lo, gap = hi, ymin = Infinity, ymax = -Infinity, gapSeen = false;
+      for (let i = lo; i <= hi; i++) {
+        if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) {
+          if (ys[i] < ymin) { ymin = ys[i]; imin = i; }
+          if (ys[i] > ymax) { ymax = ys[i]; imax = i; }
+        } else if (!gapSeen) { gap = i; gapSeen = true; }
+      }
+      let previous = -1;
+      for (const i of [lo, imin, imax, hi, gap].sort((a, b2) => a - b2)) {
+        if (i !== previous) kept.push(i);
+        previous = i;
+      }
+    }
+    return kept;
+  }
+
+  function drawPlot(el, st) {
+    if (!st.frame) return;
+    const [ox, oy, xlo, ylo, sx, sy, pw] = st.frame.map(Number);
+    const buckets = Math.max(Math.floor(pw), 1);
+    for (const target of el.querySelectorAll("[data-gz-series]")) {
+      const s = st.series.get(Number(target.dataset.gzSeries)) || { xs: [], ys: [] };
+      const kept = reduce(s.xs, s.ys, buckets);
+      const count = kept ? kept.length : s.xs.length;
+      const parts = [];
+      if (target.tagName.toLowerCase() === "path") {
+        let pen = false;
+        for (let k = 0; k < count; k++) {
+          const i = kept ? kept[k] : k;
+          const x = s.xs[i], y = s.ys[i];
+          if (Number.isFinite(x) && Number.isFinite(y)) {
+            parts.push(`${pen ? "L" : "M"}${(ox + (x - xlo) * sx).toFixed(1)} ${(oy - (y - ylo) * sy).toFixed(1)}`);
+            pen = true;
+          } else pen = false;
+        }
+        target.setAttribute("d", parts.join(""));
+      } else {
+        const r = Number(target.dataset.gzR) || 3;
+        const cells = new Set(); // one dot per pixel: more would draw over each other
+        for (let i = 0; i < s.xs.length; i++) {
+          const x = s.xs[i], y = s.ys[i];
+          if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+          const px = ox + (x - xlo) * sx, py = oy - (y - ylo) * sy;
+          const cell = Math.floor(px) * 65536 + Math.floor(py);
+          if (cells.has(cell)) continue;
+          cells.add(cell);
+          parts.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="${r}"/>`);
+        }
+        target.innerHTML = parts.join("");
+      }
+    }
   }
 
   // ---- EXPR ------------------------------------------------------------
