@@ -138,4 +138,25 @@ struct FileWatcherTests {
         try watcher.watch(folder: folder.url.appendingPathComponent("a"))
         #expect(watcher.folderCount == 2)
     }
+
+    /// A folder deleted, and a new one made at once: the file system may
+    /// give the new one the old one's inode before the watcher has read that
+    /// the old one is gone. The new folder is watched all the same.
+    @Test func aNewFolderIsWatchedEvenWithADeletedFoldersInode() async throws {
+        let folder = TemporaryFolder()
+        let watcher = try FileWatcher(quiet: .zero, longest: .zero, writes: true)
+        defer { watcher.stop() }
+        for round in 0..<20 {
+            let old = folder.url.appendingPathComponent("old\(round)")
+            try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+            try watcher.watch(folder: old)
+            try FileManager.default.removeItem(at: old)
+            let new = folder.url.appendingPathComponent("new\(round)")
+            try FileManager.default.createDirectory(at: new, withIntermediateDirectories: true)
+            try watcher.watch(folder: new)
+            folder.write("new\(round)/x.log", "x\n")
+            let path = new.standardizedFileURL.path + "/x.log"
+            #expect(await changes(watcher) { $0.contains(path) } != nil)
+        }
+    }
 }
