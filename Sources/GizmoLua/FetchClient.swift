@@ -100,6 +100,8 @@ public enum FetchClient {
     }
 
     private static func describe(_ error: any Error) -> String {
-        LogText.escaped(String(describing: error), limit: 300)
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) } // "Connection refused"
+        if let error = error as? HTTPClientError { return LogText.escaped(error.shortDescription, limit: 300) }
+        return LogText.escaped(String(describing: error), limit: 300)
     }
 }

@@ -39,28 +39,30 @@ final class TailWatch: Sendable {
     /// (its folder, `follower.folder`, must exist: it is what is watched).
     func add(_ follower: FileFollower) throws(WatchError) {
         let folder = follower.folder
-        let first = followers.withLock { followers in
-            defer { followers[folder, default: [:]][ObjectIdentifier(follower)] = follower }
-            return followers[folder] == nil
+        // The watch is added and removed under the lock, so a folder's last
+        // follower leaving cannot unwatch it after a new follower came.
+        let failure = followers.withLock { followers -> WatchError? in
+            if followers[folder] == nil {
+                do throws(WatchError) {
+                    try watcher.watch(folder: URL(fileURLWithPath: folder))
+                } catch {
+                    return error
+                }
+            }
+            followers[folder, default: [:]][ObjectIdentifier(follower)] = follower
+            return nil
         }
-        guard first else { return }
-        do {
-            try watcher.watch(folder: URL(fileURLWithPath: folder))
-        } catch {
-            remove(follower)
-            throw error
-        }
+        if let failure { throw failure }
     }
 
     func remove(_ follower: FileFollower) {
         let folder = follower.folder
-        let last = followers.withLock { followers -> Bool in
-            followers[folder]?[ObjectIdentifier(follower)] = nil
-            guard followers[folder]?.isEmpty == true else { return false }
+        followers.withLock { followers in
+            guard followers[folder]?.removeValue(forKey: ObjectIdentifier(follower)) != nil,
+                  followers[folder]?.isEmpty == true else { return }
             followers[folder] = nil
-            return true
+            watcher.unwatch(folder: URL(fileURLWithPath: folder))
         }
-        if last { watcher.unwatch(folder: URL(fileURLWithPath: folder)) }
     }
 
     /// How many folders are watched for followers (tests).
