@@ -27,11 +27,17 @@ let package = Package(
         .target(name: "GizmoStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // What a script may reach beyond its folders and its page (--allow-run, ...).
         .target(name: "GizmoGrants"),
+        // The inotify watcher, for hot reload (GizmoServer) and gz.tail (GizmoLua), and LogText.
+        .target(name: "GizmoWatch", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(
             name: "GizmoLua",
             dependencies: [
-                "CLua", "CGizmoLua", "GizmoStore", "GizmoGrants",
+                "CLua", "CGizmoLua", "GizmoStore", "GizmoGrants", "GizmoWatch",
                 .product(name: "Logging", package: "swift-log"),
+                // gz.fetch (docs/architecture.md, "Calling HTTP")
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.embedInCode("Resources/runtime.lua"), .embedInCode("Resources/sandbox.lua"),
                         .embedInCode("Resources/scheduler.lua"), .embedInCode("Resources/page.lua"),
@@ -39,12 +45,13 @@ let package = Package(
                         .embedInCode("Resources/plot.lua"), .embedInCode("Resources/inputs.lua"),
                         .embedInCode("Resources/bridge.lua"), .embedInCode("Resources/proxies.lua"),
                         .embedInCode("Resources/extras.lua"), .embedInCode("Resources/store.lua"),
-                        .embedInCode("Resources/live.lua")]
+                        .embedInCode("Resources/live.lua"), .embedInCode("Resources/files.lua"),
+                        .embedInCode("Resources/fetch.lua")]
         ),
         .target(
             name: "GizmoServer",
             dependencies: [
-                "GizmoLua", "GizmoStore", "GizmoGrants",
+                "GizmoLua", "GizmoStore", "GizmoGrants", "GizmoWatch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -98,7 +105,17 @@ let package = Package(
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
         .testTarget(name: "GizmoStoreTests", dependencies: ["GizmoStore", "GizmoTestFixtures"]),
         .testTarget(name: "GizmoGrantsTests", dependencies: ["GizmoGrants"]),
-        .testTarget(name: "GizmoLuaTests", dependencies: ["GizmoLua", "GizmoStore", "GizmoGrants", "CLua", "GizmoTestFixtures"]),
+        .testTarget(name: "GizmoWatchTests", dependencies: ["GizmoWatch", "GizmoTestFixtures"]),
+        .testTarget(
+            name: "GizmoLuaTests",
+            dependencies: [
+                "GizmoLua", "GizmoStore", "GizmoGrants", "CLua", "GizmoTestFixtures",
+                // gz.fetch's tests answer from a Hummingbird app on loopback
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [

@@ -26,10 +26,21 @@ public final class ConfinedFile: @unchecked Sendable {  // read only with pread:
     public let descriptor: Int32
     /// Bytes, when it was opened.
     public let size: Int
+    /// Which file it is (a follower knows a file renamed away by these).
+    public let device: UInt64
+    public let inode: UInt64
 
-    private init(descriptor: Int32, size: Int) {
+    private init(descriptor: Int32, size: Int, device: UInt64, inode: UInt64) {
         self.descriptor = descriptor
         self.size = size
+        self.device = device
+        self.inode = inode
+    }
+
+    /// Bytes in the file now (it may have grown or been truncated since it was opened).
+    public var currentSize: Int? {
+        var status = stat()
+        return fstat(descriptor, &status) == 0 ? Int(status.st_size) : nil
     }
 
     deinit { close(descriptor) }
@@ -39,11 +50,17 @@ public final class ConfinedFile: @unchecked Sendable {  // read only with pread:
     ///   when a file was registered: resolving them again would follow a
     ///   folder swapped for a link since.
     public static func open(_ path: String, inside folders: [URL], resolved foldersResolved: Bool = false) throws(Refusal) -> ConfinedFile {
+        let roots = foldersResolved ? folders.map(\.path) : folders.compactMap { realPath($0.path) }
+        return try open(path) { isInside($0, roots) }
+    }
+
+    /// Opens `path` when `allowed` accepts where it lies, resolved (and,
+    /// once open, where the kernel says it is).
+    public static func open(_ path: String, allowed: (String) -> Bool) throws(Refusal) -> ConfinedFile {
         guard let resolved = realPath(path) else {
             throw errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable(String(cString: strerror(errno)))
         }
-        let roots = foldersResolved ? folders.map(\.path) : folders.compactMap { realPath($0.path) }
-        guard isInside(resolved, roots) else { throw .outside }
+        guard allowed(resolved) else { throw .outside }
         // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
         let fd = Glibc.open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
@@ -59,9 +76,10 @@ public final class ConfinedFile: @unchecked Sendable {  // read only with pread:
         guard fstat(fd, &status) == 0 else { throw .unreadable(String(cString: strerror(errno))) }
         guard status.st_mode & S_IFMT == S_IFREG else { throw .notAFile }
         // A folder on the way may have been swapped between realpath and open.
-        if let opened = openedPath(fd), !isInside(opened, roots) { throw .outside }
+        if let opened = openedPath(fd), !allowed(opened) { throw .outside }
         keep = true
-        return ConfinedFile(descriptor: fd, size: Int(status.st_size))
+        return ConfinedFile(descriptor: fd, size: Int(status.st_size), device: UInt64(status.st_dev),
+                            inode: UInt64(status.st_ino))
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
@@ -95,7 +113,7 @@ public final class ConfinedFile: @unchecked Sendable {  // read only with pread:
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    private static func isInside(_ path: String, _ roots: [String]) -> Bool {
+    static func isInside(_ path: String, _ roots: [String]) -> Bool {
         roots.contains { root in root == "/" || path.hasPrefix(root + "/") }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GizmoGrants
 
 /// The writable folder of a script's module, for `gz.data_path`,
 /// `gz.write_file` and `gz.read_file`.
@@ -12,6 +13,8 @@ public struct DataFolder {
     let script: Script
     /// Where module folders are, instead of the environment's (for tests).
     var base: URL? = nil
+    /// What `--allow-read` grants beyond the two folders.
+    var grants: Grants = .none
 
     var root: URL {
         if let base { return base.appendingPathComponent(module) }
@@ -91,15 +94,23 @@ public struct DataFolder {
         return nil
     }
 
+    /// Who may read what: the script's folder, this folder, the grants.
+    var readable: ReadableFiles {
+        ReadableFiles(scriptFolder: script.directory, dataFolder: root, grants: grants)
+    }
+
     /// The bytes of the file at `path` (relative to the script's folder),
-    /// which must lie, resolved when it is opened, in the data folder or the
-    /// script's folder, and hold at most ``readLimit`` bytes.
-    func read(_ path: String) -> Result<[UInt8], Failure> {
-        let file = (path.hasPrefix("/") ? URL(fileURLWithPath: path)
-            : script.directory.appendingPathComponent(path)).standardizedFileURL
+    /// which must lie, resolved when it is opened, in the data folder, the
+    /// script's folder or a folder `--allow-read` grants. Whole, it must hold
+    /// at most ``readLimit`` bytes; a `range` reads `size` bytes from
+    /// `offset` (fewer at the end of the file), whatever the file's size.
+    func read(_ path: String, range: (offset: Int, size: Int)? = nil) -> Result<[UInt8], Failure> {
+        let readable = self.readable
+        let absolute = readable.absolute(path)
         removeStaleTemporaryFilesOnFirstUse()
         do throws(ConfinedFile.Refusal) {
-            let opened = try ConfinedFile.open(file.path, inside: [root, script.directory])
+            let opened = try readable.open(absolute)
+            if let range { return .success(try opened.read(at: range.offset, count: min(range.size, Self.readLimit))) }
             guard opened.size <= Self.readLimit else { return .failure(Self.tooLarge(path, opened.size)) }
             // At most one byte past the limit, so a file growing meanwhile is caught, not read whole.
             let bytes = try opened.read(at: 0, count: Self.readLimit + 1)
@@ -108,7 +119,8 @@ public struct DataFolder {
         } catch {
             let message = switch error {
             case .missing: "gz.read_file: no file \(path)"
-            case .outside: "gz.read_file: \(path) is outside the data folder and the script's folder"
+            case .outside: "gz.read_file: \(path) is outside the data folder and the script's folder; "
+                + "start gizmolua with --allow-read=\(ReadableFiles.location(absolute) ?? absolute) to read it"
             case .notAFile: "gz.read_file: \(path) is not a file"
             case .unreadable(let reason): "gz.read_file: cannot read \(path): \(reason)"
             }

@@ -1,7 +1,8 @@
 /// The session runtime (Resources/runtime.lua, the entry chunk) and the
 /// chunks it loads by name: its own parts (sandbox, scheduler, page,
 /// components, gizmo) and the library's parts loaded on first use (plot,
-/// inputs, bridge, proxies, extras, store, live). All are compiled once per process; each
+/// inputs, bridge, proxies, extras, store, live, files, fetch). All are
+/// compiled once per process; each
 /// session loads bytecode instead of parsing.
 enum GizmoLibrary {
     static let chunkName = "@gizmo/runtime.lua"
@@ -22,6 +23,8 @@ enum GizmoLibrary {
         "extras": compile(PackageResources.extras_lua, chunkName: "@gizmo/extras.lua"),
         "store": compile(PackageResources.store_lua, chunkName: "@gizmo/store.lua"),
         "live": compile(PackageResources.live_lua, chunkName: "@gizmo/live.lua"),
+        "files": compile(PackageResources.files_lua, chunkName: "@gizmo/files.lua"),
+        "fetch": compile(PackageResources.fetch_lua, chunkName: "@gizmo/fetch.lua"),
     ]
 
     private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {

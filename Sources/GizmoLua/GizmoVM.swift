@@ -44,31 +44,34 @@ public actor GizmoVM {
         public var watches: Int = 0
     }
 
-    private nonisolated let executor: QueueExecutor
+    nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Where the script is; its text is in ``source`` until the boot compiles it.
-    private let script: Script
+    let script: Script
     private var source: String?
-    private let limits: SessionLimits
-    private let logger: Logger
+    let limits: SessionLimits
+    let logger: Logger
     private let output: @Sendable (Output) -> Void
     private let resume: Resume
     /// Which run of the session's script this is (0, then one more per hot reload).
     public nonisolated let generation: Int
     /// What the script serves beside its page (images, js_file, add_content).
     public nonisolated let resources = SessionResources()
-    private nonisolated var dataFolder: DataFolder { DataFolder(script: script) }
-    private var lua: LuaState?
+    nonisolated var dataFolder: DataFolder { DataFolder(script: script, grants: limits.grants) }
+    var lua: LuaState?
     private var turnFunction: Int32 = 0
     private var timers: [Int: Task<Void, Never>] = [:]
-    private var lastTimer = 0
+    var lastTimer = 0
     /// When this session's code was last stopped by the CPU limit.
     private var cpuStops: [ContinuousClock.Instant] = []
     private var closing = false
     /// The module's store (gz.store) and this state's watches, from the first use.
     private var storeAccess: StoreAccess?
     private let stores: StoreDirectory?
+    /// This state's gz.tail followers and gz.fetch requests, from the first use (GizmoVM+Files, GizmoVM+Fetch).
+    var fileTails: FileTails?
+    var fetches: Fetches?
     /// A module's service: a state with no page (``ModuleService``).
     public nonisolated let isService: Bool
 
@@ -226,6 +229,8 @@ public actor GizmoVM {
         for task in timers.values { task.cancel() }
         timers = [:]
         storeAccess?.close()
+        fileTails?.close()
+        fetches?.close()
         guard let lua, !closing else { return }
         closing = true
         turn("shutdown")
@@ -276,7 +281,7 @@ public actor GizmoVM {
 
     /// Runs the runtime's `turn(kind, ...)` and sends the frame it returns.
     @discardableResult
-    private func turn(_ kind: String, arguments: (LuaState) -> Int32 = { _ in 0 }) -> (String?, String?) {
+    func turn(_ kind: String, arguments: (LuaState) -> Int32 = { _ in 0 }) -> (String?, String?) {
         guard let lua else { return (nil, nil) }
         lua.push(ref: turnFunction)
         lua.push(kind)
@@ -426,9 +431,6 @@ public actor GizmoVM {
             ("write_file", { [unowned self] call in
                 self.dataFolder.write(call)
             }),
-            ("read_file", { [unowned self] call in
-                self.readFile(call)
-            }),
             ("load_module", { [unowned self] call in
                 guard let name = call.string(at: 1) else { return call.badArgument(1, "require", "string") }
                 switch ModuleResolver(directory: self.script.directory).source(of: name) {
@@ -443,7 +445,7 @@ public actor GizmoVM {
                 }
             }),
         ]
-        for (name, function) in functions + storeFunctions() {
+        for (name, function) in functions + storeFunctions() + fileFunctions() + fetchFunctions() {
             lua.pushFunction(lua.register(function))
             lua.setField(name)
         }
@@ -604,23 +606,6 @@ public actor GizmoVM {
         dependencies.withLock { _ = $0.insert(file.path) }
         call.push(name)
         return .returning(1)
-    }
-
-    /// `read_file(path)`: the file's text, when it fits in the session's
-    /// memory budget (Swift pushes it with the budget off, so it is asked first).
-    private nonisolated func readFile(_ call: LuaCall) -> LuaCall.Outcome {
-        guard let path = call.string(at: 1) else { return call.failure("gz.read_file: argument #1 must be a path") }
-        switch dataFolder.read(path) {
-        case .success(let bytes):
-            guard call.fits(bytes.count) else {
-                return call.failure("gz.read_file: \(path) has \(bytes.count >> 20) MiB, which would take this session "
-                    + "past its memory budget of \(limits.memoryBytes >> 20) MiB")
-            }
-            call.push(String(decoding: bytes, as: UTF8.self))
-            return .returning(1)
-        case .failure(let failure):
-            return call.failure(failure.message)
-        }
     }
 
     /// Bytes a session may serve are charged to its memory budget: the

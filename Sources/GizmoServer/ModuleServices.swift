@@ -40,6 +40,7 @@ public final class ModuleServices: Service, Sendable {
         await startNew()
         try? await gracefulShutdown()
         await stopAll()
+        await FetchClient.shutdown() // after every state that could fetch has ended
     }
 
     /// The service of a module, by its name.

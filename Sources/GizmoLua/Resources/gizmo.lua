@@ -55,6 +55,8 @@ local gz_parts = {
     after = "extras", every = "extras", ClickableText = "extras",
     store = "store",
     Progress = "live", Log = "live",
+    read_file = "files", stat = "files", tail = "files",
+    fetch = "fetch",
 }
 local method_parts = {
     add_content = "bridge", js_file = "bridge", css_file = "bridge", js_init = "bridge",
@@ -184,13 +186,6 @@ function gz.data_path(name) return serve(2, host.data_path(name)) end
 ---@param text string
 ---@return true
 function gz.write_file(path, text) return serve(2, host.write_file(path, text)) end
-
---- The text of a file in the data folder or the script's own folder; nil and
---- a message when there is none.
----@param path string a path from gz.data_path, or relative to the script's folder
----@return string|nil text
----@return string|nil message why there is no text
-function gz.read_file(path) return host.read_file(path) end
 
 --- Writes a line to the server's log (stderr); `print` does the same.
 ---@param ... any

@@ -47,6 +47,7 @@ local turns = {
     leave = page.on_leave,
     rerender = page.rerender,
     store = function(batch) return runtime.on_store(batch) end, -- set by store.lua
+    tail = function(batch) return runtime.on_tail(batch) end, -- set by files.lua
     boot = function(chunk)
         page.boot_started()
         scheduler.spawn(adopt(chunk))

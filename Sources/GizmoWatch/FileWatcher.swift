@@ -1,5 +1,4 @@
 import Foundation
-import GizmoLua
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -39,16 +38,24 @@ public final class FileWatcher: @unchecked Sendable {
     }
 
     static let maxFolders = 8192
-    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE
+    private static let savesMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE
         | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB | IN_ONLYDIR)
+    private let mask: UInt32
 
+    /// - Parameters:
+    ///   - quiet: how long the tree must be quiet before a burst is reported
+    ///     (hot reload: 25 ms; following a log: 0, each read of events is a burst).
+    ///   - longest: the longest a burst gathers events.
+    ///   - writes: also report each write to a file, not only its close
+    ///     (a log's writer never closes it: `gz.tail`).
     /// - Throws: ``WatchError`` when the kernel refuses an inotify instance.
-    public init(quiet: Duration = .milliseconds(25), longest: Duration = .milliseconds(250),
+    public init(quiet: Duration = .milliseconds(25), longest: Duration = .milliseconds(250), writes: Bool = false,
                 logger: Logger = Logger(label: "gizmolua.watcher")) throws(WatchError) {
         let fd = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError(message: "inotify: \(String(cString: strerror(errno)))") }
         self.fd = fd
         self.logger = logger
+        mask = Self.savesMask | (writes ? UInt32(IN_MODIFY) : 0)
         burst = ChangeBurst(quiet: Self.nanoseconds(quiet), longest: Self.nanoseconds(longest))
         (changes, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
@@ -76,7 +83,7 @@ public final class FileWatcher: @unchecked Sendable {
     public func watch(folder: URL) throws(WatchError) {
         let path = folder.standardizedFileURL.path
         let result: WatchError? = queue.sync {
-            if let id = FolderID(path), watched[id] != nil { return nil }
+            if let id = FolderID(path), isWatched(id) { return nil }
             guard folders.count < Self.maxFolders else { return WatchError(message: "cannot watch \(path): too many folders") }
             guard addWatch(path, id: FolderID(path)) else {
                 return WatchError(message: "cannot watch \(path): \(String(cString: strerror(errno)))")
@@ -86,8 +93,22 @@ public final class FileWatcher: @unchecked Sendable {
         if let result { throw result }
     }
 
+    /// Stops watching `folder` (as it was given to ``watch(folder:)``); a
+    /// folder not watched is left alone.
+    public func unwatch(folder: URL) {
+        let path = folder.standardizedFileURL.path
+        queue.sync {
+            guard let (wd, watchedFolder) = folders.first(where: { $0.value.path == path }) else { return }
+            inotify_rm_watch(fd, wd)
+            // The kernel's IN_IGNORED follows; forget the folder now, so a
+            // new watch of it is not taken for this one.
+            folders[wd] = nil
+            if let id = watchedFolder.id, watched[id] == path { watched[id] = nil }
+        }
+    }
+
     /// How many folders are watched.
-    var folderCount: Int { queue.sync { folders.count } }
+    public var folderCount: Int { queue.sync { folders.count } }
 
     /// Stops watching; `changes` ends.
     public func stop() {
@@ -105,7 +126,7 @@ public final class FileWatcher: @unchecked Sendable {
         while let folder = stack.popLast() {
             defer { isTop = false }
             let id = FolderID(folder)
-            if let id, let first = watched[id] {
+            if let id, isWatched(id), let first = watched[id] {
                 if first != folder {
                     logger.warning("hot reload: \(LogText.escaped(folder)) is not watched: it is \(LogText.escaped(first)) again (a symlink loop, or a second link to one folder)")
                 }
@@ -130,8 +151,17 @@ public final class FileWatcher: @unchecked Sendable {
         return true
     }
 
+    /// Whether the folder `id` names is watched already. A folder deleted
+    /// since it was watched may not have been forgotten yet (its IN_IGNORED
+    /// not yet read), and the file system gives its inode number to the
+    /// next folder made: that one is new, and must be watched.
+    private func isWatched(_ id: FolderID) -> Bool {
+        guard let path = watched[id] else { return false }
+        return FolderID(path) == id
+    }
+
     private func addWatch(_ path: String, id: FolderID?) -> Bool {
-        let wd = inotify_add_watch(fd, path, Self.mask)
+        let wd = inotify_add_watch(fd, path, mask)
         guard wd >= 0 else { return false }
         // The kernel gives one watch per inode: a second path to it replaces the first.
         if let old = folders[wd], let oldID = old.id { watched[oldID] = nil }

@@ -1,5 +1,5 @@
 import Foundation
-@testable import GizmoServer
+@testable import GizmoWatch
 import GizmoTestFixtures
 import Testing
 
@@ -104,5 +104,59 @@ struct FileWatcherTests {
         #expect(watcher.folderCount == 4)  // root, mod, mod/deep, mod/deep/er
         folder.write("mod/deep/er/hello.lua", "-- v2\n")
         #expect(await changes(watcher) { $0.contains("\(root)/mod/deep/er/hello.lua") } != nil)
+    }
+
+    /// A log's writer keeps its file open: with `writes`, each write is
+    /// seen, not only the close (gz.tail's watcher).
+    @Test func writesToAnOpenFileAreSeenWhenAsked() async throws {
+        let folder = TemporaryFolder()
+        let file = folder.write("app.log", "")
+        let watcher = try FileWatcher(quiet: .zero, longest: .zero, writes: true)
+        defer { watcher.stop() }
+        try watcher.watch(folder: folder.url)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        try handle.write(contentsOf: Data("line\n".utf8))
+        let root = folder.url.standardizedFileURL.path
+        #expect(await changes(watcher) { $0.contains("\(root)/app.log") } != nil)
+    }
+
+    @Test func anUnwatchedFolderIsNoLongerWatched() throws {
+        let folder = TemporaryFolder()
+        folder.write("a/x.log", "")
+        folder.write("b/y.log", "")
+        let watcher = try FileWatcher()
+        defer { watcher.stop() }
+        try watcher.watch(folder: folder.url.appendingPathComponent("a"))
+        try watcher.watch(folder: folder.url.appendingPathComponent("b"))
+        #expect(watcher.folderCount == 2)
+        watcher.unwatch(folder: folder.url.appendingPathComponent("a"))
+        #expect(watcher.folderCount == 1)
+        watcher.unwatch(folder: folder.url.appendingPathComponent("nowhere"))
+        #expect(watcher.folderCount == 1)
+        // Watched again after it was let go.
+        try watcher.watch(folder: folder.url.appendingPathComponent("a"))
+        #expect(watcher.folderCount == 2)
+    }
+
+    /// A folder deleted, and a new one made at once: the file system may
+    /// give the new one the old one's inode before the watcher has read that
+    /// the old one is gone. The new folder is watched all the same.
+    @Test func aNewFolderIsWatchedEvenWithADeletedFoldersInode() async throws {
+        let folder = TemporaryFolder()
+        let watcher = try FileWatcher(quiet: .zero, longest: .zero, writes: true)
+        defer { watcher.stop() }
+        for round in 0..<20 {
+            let old = folder.url.appendingPathComponent("old\(round)")
+            try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+            try watcher.watch(folder: old)
+            try FileManager.default.removeItem(at: old)
+            let new = folder.url.appendingPathComponent("new\(round)")
+            try FileManager.default.createDirectory(at: new, withIntermediateDirectories: true)
+            try watcher.watch(folder: new)
+            folder.write("new\(round)/x.log", "x\n")
+            let path = new.standardizedFileURL.path + "/x.log"
+            #expect(await changes(watcher) { $0.contains(path) } != nil)
+        }
     }
 }

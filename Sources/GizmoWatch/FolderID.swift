@@ -6,12 +6,12 @@ import Glibc
 /// A folder as the file system knows it (device and inode), whatever path,
 /// through whatever links, leads to it: how a walk that follows links to
 /// folders knows it has been there before.
-struct FolderID: Hashable, Sendable {
-    var device: UInt64
-    var inode: UInt64
+public struct FolderID: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
 
     /// nil when `path` is not a folder (or a link to one).
-    init?(_ path: String) {
+    public init?(_ path: String) {
         var status = stat()
         guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return nil }
         device = UInt64(status.st_dev)

@@ -1,4 +1,4 @@
-@testable import GizmoServer
+@testable import GizmoWatch
 import Testing
 
 /// How the file watcher turns events into bursts, with made-up times.

@@ -1,4 +1,4 @@
-import GizmoLua
+import GizmoWatch
 import Testing
 
 /// Text from outside, made safe for one log line.
