@@ -79,6 +79,13 @@ extension GizmoVM {
         return table
     }
 
+    /// The most bytes of lines that ever waited for this state in one
+    /// program's mailbox (tests and the bench: the backpressure's bound).
+    public var processOutputHighWater: Int { processTable?.highWater ?? 0 }
+
+    /// Programs of this state that have not ended (or whose end its Lua has not had yet).
+    public var liveProcesses: Int { processTable?.liveCount ?? 0 }
+
     /// Lines and ends have come: one turn hands every waiting event to Lua.
     func deliverProcessEvents() {
         guard let table = processTable, table.beginBatch() else { return }

@@ -29,6 +29,8 @@ final class ProcessTable: Sendable {
         /// The batch the running turn hands to Lua, and how far it got.
         var batch: [(id: Int, event: ProcessEvent)] = []
         var taken = 0
+        /// The most bytes of lines that waited in a mailbox of a program that has ended.
+        var endedHighWater = 0
     }
 
     init(schedule: @escaping @Sendable () -> Void) {
@@ -52,7 +54,13 @@ final class ProcessTable: Sendable {
             if !state.closed { state.byID[id] = (child, mailbox) }
             return state.closed
         }
-        if closed { Self.end([child]) } // closed while it started
+        if closed {
+            Self.end([child]) // closed while it started
+        } else {
+            // Lines that came before the program was filed here asked for a
+            // turn that found nothing; ask again.
+            mailboxReady()
+        }
         return (id, child.pid)
     }
 
@@ -64,6 +72,11 @@ final class ProcessTable: Sendable {
     }
 
     var liveCount: Int { state.withLock { $0.byID.count } }
+
+    /// The most bytes of lines that ever waited for the state in one program's mailbox.
+    var highWater: Int {
+        state.withLock { state in state.byID.values.map(\.mailbox.highWater).reduce(state.endedHighWater, max) }
+    }
 
     private func mailboxReady() {
         let ask = state.withLock { state -> Bool in
@@ -83,7 +96,10 @@ final class ProcessTable: Sendable {
             for id in state.byID.keys.sorted() {
                 for event in state.byID[id]!.mailbox.take() {
                     state.batch.append((id, event))
-                    if case .exit = event { state.byID[id] = nil }
+                    if case .exit = event {
+                        state.endedHighWater = max(state.endedHighWater, state.byID[id]!.mailbox.highWater)
+                        state.byID[id] = nil
+                    }
                 }
             }
             return state.taken < state.batch.count
