@@ -212,6 +212,8 @@ struct ProcessTests {
     @Test func statsOfAProcessStartedElsewhereAndTheSignalGrant() async throws {
         let sleeper = try Sleeper()
         let pid = sleeper.pid
+        // Asleep, not just started: the state letter below is the kernel's now.
+        #expect(try await eventually { Self.state(pid) == "S" })
         let harness = try await harness("""
             local pr = gz.process(\(pid))
             local stats = pr:stats()
@@ -323,11 +325,16 @@ struct ProcessTests {
         }
     }
 
+    /// The kernel's state letter of `pid`, nil when there is no such process.
+    static func state(_ pid: Int32) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(close, offsetBy: 2)]
+    }
+
     /// Whether `pid` is a process that has not ended (a zombie has).
     static func exists(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(close, offsetBy: 2)]
+        guard let state = state(pid) else { return false }
         return state != "Z" && state != "X"
     }
 

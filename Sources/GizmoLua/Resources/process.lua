@@ -5,7 +5,7 @@
 -- and the runtime's handler of the host's "process" turn, which hands over
 -- the programs' lines and ends.
 
-local type, tostring, error, setmetatable, next, pairs, rawset = type, tostring, error, setmetatable, next, pairs, rawset
+local type, tostring, error, setmetatable, pairs = type, tostring, error, setmetatable, pairs
 local format, find, concat = string.format, string.find, table.concat
 local math_type = math.type
 local co_yield = coroutine.yield
@@ -30,13 +30,15 @@ local function install(gz, runtime)
     local programs = {}
     -- The handle a script holds knows only its id, kept where the script cannot reach it.
     local id_of = setmetatable({}, { __mode = "k" })
-    local ended_programs = setmetatable({}, { __mode = "k" }) -- handle -> record, after the end
+    -- handle -> its program's record, which outlives `programs`' entry (a
+    -- handle answers after the end: p:wait(), p:running()).
+    local record_of_handle = setmetatable({}, { __mode = "k" })
     local last_wait = 0
 
     local function record_of(handle, name)
         local id = id_of[handle]
         if id == nil then error(format("p:%s: call it on a handle from gz.spawn, with a colon", name), 3) end
-        return programs[id] or ended_programs[handle], id
+        return record_of_handle[handle], id
     end
 
     local function check_signal(name, api)
@@ -190,7 +192,7 @@ local function install(gz, runtime)
         programs[id] = { on_line = on_line, on_exit = on_exit, stdin = stdin == true, ended = false, waiters = {} }
         local handle = setmetatable({ pid = pid }, Process)
         id_of[handle] = id
-        ended_programs[handle] = programs[id]
+        record_of_handle[handle] = programs[id]
         return handle
     end
 
@@ -283,8 +285,6 @@ local function install(gz, runtime)
             end
         end
     end
-
-    rawset(gz, "spawn", gz.spawn)
 end
 
 return install
