@@ -103,24 +103,22 @@ extension GizmoVM {
     /// a NUL); answers the handle's id and the pid, or nil and why not.
     private nonisolated func spawn(_ call: LuaCall, in table: ProcessTable) -> LuaCall.Outcome {
         guard let joined = call.string(at: 1) else { return call.badArgument(1, "spawn", "string") }
-        var argv = joined.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        let argv = joined.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
         if let problem = ProgramLaunch.check(arguments: argv) { return call.failure(problem) }
         let searchPath = ProcessInfo.processInfo.environment["PATH"]
-        // A program named by a relative path is the script's own (`./job.sh`).
-        if argv[0].contains("/"), !argv[0].hasPrefix("/") {
-            argv[0] = script.directory.appendingPathComponent(argv[0]).standardizedFileURL.path
-        }
-        if let refusal = limits.grants.refusalToRun(argv[0], api: "gz.spawn", searchPath: searchPath) {
-            return call.failure(refusal)
-        }
-        guard let program = ProgramLaunch.resolve(argv[0], searchPath: searchPath) else {
-            return call.failure(argv[0].contains("/") ? "gz.spawn: \(argv[0]) is not an executable file"
-                : "gz.spawn: no program \"\(argv[0])\" on PATH (\(searchPath ?? "unset"))")
-        }
         let folder: String
         switch workingDirectory(call.string(at: 2)) {
         case .success(let path): folder = path
         case .failure(let failure): return call.failure(failure.message)
+        }
+        // A relative path with a slash (`./job.sh`) is taken from the folder
+        // the program starts in, as exec would take it.
+        if let refusal = limits.grants.refusalToRun(argv[0], api: "gz.spawn", searchPath: searchPath, directory: folder) {
+            return call.failure(refusal)
+        }
+        guard let program = ProgramLaunch.resolve(argv[0], searchPath: searchPath, directory: folder) else {
+            return call.failure(argv[0].contains("/") ? "gz.spawn: \(argv[0]) is not an executable file (in \(folder))"
+                : "gz.spawn: no program \"\(argv[0])\" on PATH (\(searchPath ?? "unset"))")
         }
         var variables: [(String, String)] = []
         if let env = call.string(at: 3), !env.isEmpty {

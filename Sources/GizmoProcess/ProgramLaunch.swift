@@ -97,14 +97,19 @@ public struct ProgramLaunch: Sendable {
         return bytes.allSatisfy { $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
     }
 
-    /// `program`'s absolute path: as given when it has a slash (it must then
-    /// be absolute), else the first executable of that name on `searchPath`.
-    /// Symbolic links are kept (the grant check resolves them itself).
-    public static func resolve(_ program: String, searchPath: String?) -> String? {
+    /// `program`'s absolute path: as given when it is absolute, relative to
+    /// `directory` when it has a slash (`./job.sh`, as exec takes it), else
+    /// the first executable of that name on `searchPath`. Symbolic links are
+    /// kept (the grant check resolves them itself).
+    public static func resolve(_ program: String, searchPath: String?, directory: String? = nil) -> String? {
         guard !program.isEmpty else { return nil }
         if program.contains("/") {
-            guard program.hasPrefix("/") else { return nil }
-            return isExecutableFile(program) ? program : nil
+            var path = program
+            if !path.hasPrefix("/") {
+                guard let directory, directory.hasPrefix("/") else { return nil }
+                path = URL(fileURLWithPath: directory).appendingPathComponent(program).standardizedFileURL.path
+            }
+            return isExecutableFile(path) ? path : nil
         }
         for folder in (searchPath ?? defaultPath).split(separator: ":") where folder.hasPrefix("/") {
             let candidate = "\(folder)/\(program)"

@@ -90,6 +90,13 @@ struct ProcessTests {
         let folderPath = Grants.resolved(folder.path)
         let line = try await result(harness)
         #expect(line == "job in \(folderPath) with hi 0")
+
+        // From another folder, ./job is that folder's, as exec takes it; the refusal names it as written.
+        folder.write("sub/readme", "another folder")
+        folder.link("sub/job", to: "/bin/cat")
+        let other = try await self.harness(#"gz.spawn({"./job"}, {cwd = "sub"})"#, run: [job.path])
+        let flag = try #require(Grants.executable("./job", searchPath: nil, directory: folder.url.appendingPathComponent("sub").path))
+        #expect(other.boot.error?.contains(#"test.lua:2: gz.spawn: running "./job" is not allowed; start gizmolua with --allow-run=\#(flag)"#) == true)
     }
 
     // MARK: Lines, ends, signals, input
