@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
@@ -29,10 +30,13 @@ let package = Package(
         .target(name: "GizmoGrants"),
         // The inotify watcher, for hot reload (GizmoServer) and gz.tail (GizmoLua), and LogText.
         .target(name: "GizmoWatch", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // Programs a script starts (gz.spawn) and watches (gz.process): spawning
+        // through swift-subprocess, output as lines with backpressure, /proc stats.
+        .target(name: "GizmoProcess", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")]),
         .target(
             name: "GizmoLua",
             dependencies: [
-                "CLua", "CGizmoLua", "GizmoStore", "GizmoGrants", "GizmoWatch",
+                "CLua", "CGizmoLua", "GizmoStore", "GizmoGrants", "GizmoWatch", "GizmoProcess",
                 .product(name: "Logging", package: "swift-log"),
                 // gz.fetch (docs/architecture.md, "Calling HTTP")
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -46,7 +50,8 @@ let package = Package(
                         .embedInCode("Resources/bridge.lua"), .embedInCode("Resources/proxies.lua"),
                         .embedInCode("Resources/extras.lua"), .embedInCode("Resources/store.lua"),
                         .embedInCode("Resources/live.lua"), .embedInCode("Resources/files.lua"),
-                        .embedInCode("Resources/fetch.lua")]
+                        .embedInCode("Resources/fetch.lua"),
+                        .embedInCode("Resources/process.lua")]
         ),
         .target(
             name: "GizmoServer",
@@ -116,6 +121,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "GizmoProcessTests", dependencies: ["GizmoProcess"]),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [

@@ -72,6 +72,8 @@ public actor GizmoVM {
     /// This state's gz.tail followers and gz.fetch requests, from the first use (GizmoVM+Files, GizmoVM+Fetch).
     var fileTails: FileTails?
     var fetches: Fetches?
+    /// The programs this state started (gz.spawn), from the first one.
+    var processTable: ProcessTable?
     /// A module's service: a state with no page (``ModuleService``).
     public nonisolated let isService: Bool
 
@@ -231,6 +233,7 @@ public actor GizmoVM {
         storeAccess?.close()
         fileTails?.close()
         fetches?.close()
+        processTable?.close()
         guard let lua, !closing else { return }
         closing = true
         turn("shutdown")
@@ -445,7 +448,7 @@ public actor GizmoVM {
                 }
             }),
         ]
-        for (name, function) in functions + storeFunctions() + fileFunctions() + fetchFunctions() {
+        for (name, function) in functions + storeFunctions() + fileFunctions() + fetchFunctions() + processFunctions() {
             lua.pushFunction(lua.register(function))
             lua.setField(name)
         }

@@ -57,6 +57,7 @@ local gz_parts = {
     Progress = "live", Log = "live",
     read_file = "files", stat = "files", tail = "files",
     fetch = "fetch",
+    spawn = "process", process = "process",
 }
 local method_parts = {
     add_content = "bridge", js_file = "bridge", css_file = "bridge", js_init = "bridge",

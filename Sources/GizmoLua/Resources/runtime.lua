@@ -48,6 +48,7 @@ local turns = {
     rerender = page.rerender,
     store = function(batch) return runtime.on_store(batch) end, -- set by store.lua
     tail = function(batch) return runtime.on_tail(batch) end, -- set by files.lua
+    process = function() return runtime.on_process() end, -- set by process.lua
     boot = function(chunk)
         page.boot_started()
         scheduler.spawn(adopt(chunk))
