@@ -52,10 +52,14 @@ COPY scripts /scripts
 
 # Listen on all interfaces: the published port reaches the container's own
 # address, never its loopback; so every request but /healthz and /ping needs
-# the token. gz.data_path writes under /data (a volume to keep it).
+# the token. gz.data_path writes under /data (a volume to keep it). The
+# demos' grants: job_monitor starts its job, system_monitor reads /proc (an
+# image of your own gizmos sets its own, or none).
 ENV GIZMO_BIND_ADDRESS=0.0.0.0 \
     GIZMO_DATA_DIR=/data \
-    GIZMO_LOG_OUTPUT=stdout
+    GIZMO_LOG_OUTPUT=stdout \
+    GIZMO_ALLOW_RUN=/scripts/job_monitor/train.sh \
+    GIZMO_ALLOW_READ=/proc
 # A number, not a name, so that `runAsNonRoot` checks can see it is not root.
 USER 10001:10001
 WORKDIR /home/gizmo

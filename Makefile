@@ -114,8 +114,11 @@ $(VENV)/.installed: $(E2E_REQS) | test-apt
 build: deps
 	$(SWIFT) build --product gizmolua
 
+# The demos' grants: job_monitor starts its job, system_monitor reads /proc.
+DEMO_GRANTS = --allow-run=$(CURDIR)/scripts/job_monitor/train.sh --allow-read=/proc
+
 serve: build
-	$(BIN) serve scripts --host $(HOST) --port $(PORT)
+	$(BIN) serve scripts --host $(HOST) --port $(PORT) $(DEMO_GRANTS)
 
 run: build
 	$(BIN) run $(SCRIPT)

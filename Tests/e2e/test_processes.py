@@ -12,6 +12,7 @@ import signal
 import time
 from pathlib import Path
 
+from process_support import alive
 from gizmo_support import start_serve
 
 MODULE = "jobs"
@@ -31,15 +32,6 @@ gz.Text("jobs"):show()
 """
 
 PIDS = re.compile(r"pids (\w+): (\d+) (\d+)")
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` is a process that has not ended (a zombie has)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] not in "ZX"
 
 
 def pids_of(stderr: str, run: str) -> list[int]:

@@ -5,13 +5,12 @@ says which flag to add."""
 
 from __future__ import annotations
 
-import html
 import re
-import time
 
 from selenium.webdriver.common.by import By
 
-from gizmo_support import REPO, http_get, save_screenshot, wait
+from gizmo_support import REPO, save_screenshot, wait
+from process_support import wait_module_page_says
 
 MODULE = REPO / "scripts" / "system_monitor"
 CPU = re.compile(r"^CPU: (\d+\.\d)% of (\d+) cores$")
@@ -53,11 +52,5 @@ def test_two_pages_show_live_figures_of_this_machine(serve, windows, tmp_path):
 
 def test_without_its_grant_the_service_says_which_flag_to_add(serve, tmp_path):
     server = serve(MODULE, env={"GIZMO_DATA_DIR": str(tmp_path)})
-    expected = "gz.read_file: /proc/stat is outside the data folder and the script's folder; start gizmolua with --allow-read=/proc/stat"
-    deadline = time.monotonic() + LONG_WAIT
-    while True:
-        status, body = http_get(f"{server.url}?module=system_monitor")
-        if expected in html.unescape(body):
-            break
-        assert time.monotonic() < deadline, f"the module page does not show the refused read: {body[-2000:]}"
-        time.sleep(0.2)
+    wait_module_page_says(server, "system_monitor", "gz.read_file: /proc/stat is outside the data folder and the "
+                          "script's folder; start gizmolua with --allow-read=/proc/stat")
