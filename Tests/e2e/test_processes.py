@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import signal
 import time
-from pathlib import Path
 
 from process_support import alive
 from gizmo_support import start_serve
