@@ -286,3 +286,24 @@ def test_a_port_taken_inside_the_container_is_one_line_and_a_failure(container):
     done = c.start_to_exit()
     assert done.returncode != 0, (done.stdout, done.stderr)
     assert "gizmolua: port 9898 on 0.0.0.0 is in use" in done.stderr, done.stderr
+
+
+def test_the_image_grants_job_monitor_its_job_and_it_runs_as_the_image_user(container, page):
+    """The image's GIZMO_ALLOW_* grant the demos; job_monitor's service starts
+    train.sh through setpriv in the image, and the page shows it running."""
+    port = free_port()
+    c = container(recipe_env(port))
+    server = c.start()
+    token = token_of(server.url, f"http://localhost:{port}/")
+    page.get(f"http://localhost:{port}/?module=job_monitor&token={token}")
+    grants = [li.text for li in page.find_elements(By.CSS_SELECTOR, ".gz-grants li")]
+    assert grants == ["run: /scripts/job_monitor/train.sh", "read: /proc"], grants
+    page.get(f"http://localhost:{port}/?module=job_monitor&script=job_monitor&token={token}")
+    wait_connected(page)
+    wait(page, 60).until(lambda d: any(e.text.startswith("Run 1: Running, pid ")
+                                       for e in d.find_elements(By.CSS_SELECTOR, ".job-state")),
+                         message="job_monitor's job did not start in the image")
+    # The job is a real process of the container, run by the image's user under the server.
+    jobs = podman("exec", c.name, "sh", "-c", "for p in /proc/[0-9]*; do "
+                  "grep -q train.sh $p/cmdline 2>/dev/null && stat -c %u $p; done")
+    assert jobs.stdout.split() and set(jobs.stdout.split()) == {"10001"}, (jobs.stdout, jobs.stderr)
