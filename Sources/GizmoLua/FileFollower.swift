@@ -1,4 +1,5 @@
 import Foundation
+import GizmoProcess
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -131,20 +132,20 @@ final class FileFollower: @unchecked Sendable {  // `file`, `offset`, `splitter`
             guard room > 0 else { break }
             if size < offset {
                 // Truncated (`> log`, copytruncate): read again from the start.
-                appended = deliver(splitter.flush().map { [$0] } ?? []) || appended
+                appended = deliver(splitter.finish(droppingReturn: true).map { [$0] } ?? []) || appended
                 offset = 0
             }
             if offset < size {
                 guard let bytes = try? file.read(at: offset, count: min(room, Self.chunk, size - offset)),
                       !bytes.isEmpty else { break }
                 offset += bytes.count
-                appended = deliver(splitter.feed(bytes[...])) || appended
+                appended = deliver(splitter.split(bytes)) || appended
                 continue
             }
             // All of this file is read: if its name is another file's now
             // (rotated by rename), that one is next, from its start.
             guard isRenamedAway(file) else { break }
-            appended = deliver(splitter.flush().map { [$0] } ?? []) || appended
+            appended = deliver(splitter.finish(droppingReturn: true).map { [$0] } ?? []) || appended
             self.file = nil
             offset = 0
         }
@@ -175,7 +176,7 @@ final class FileFollower: @unchecked Sendable {  // `file`, `offset`, `splitter`
 
     /// Bytes that may still be read; marks the reader stalled when none.
     private func room() -> Int {
-        let partial = splitter.partial.count
+        let partial = splitter.pendingBytes
         return mailbox.withLock { box in
             let room = box.lines.count >= Self.maxLines ? 0 : Self.readAhead - box.bytes - partial
             if room <= 0 { box.stalled = true }
@@ -185,7 +186,7 @@ final class FileFollower: @unchecked Sendable {  // `file`, `offset`, `splitter`
 
     /// Adds lines to the mailbox; whether there were any.
     private func deliver(_ lines: [String]) -> Bool {
-        let partial = splitter.partial.count
+        let partial = splitter.pendingBytes
         mailbox.withLock { box in
             box.lines += lines
             box.bytes += lines.reduce(0) { $0 + $1.utf8.count + 1 }

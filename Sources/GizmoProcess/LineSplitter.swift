@@ -1,4 +1,5 @@
-/// Cuts a program's output into lines, as it arrives in pieces.
+/// Cuts a program's output (and a followed file, `gz.tail`) into lines, as
+/// it arrives in pieces.
 ///
 /// A line ends at `\n` (a `\r` before it is dropped too). A line longer than
 /// ``maxLineBytes`` is cut there (at a character boundary when the bytes are
@@ -36,11 +37,16 @@ public struct LineSplitter: Sendable {
         bytes.withUnsafeBytes { split($0) }
     }
 
-    /// The unterminated last line, if any: the output has ended.
-    public mutating func finish() -> String? {
+    /// Bytes of the line not yet ended (what waits for its `\n`).
+    public var pendingBytes: Int { pending.count }
+
+    /// The unterminated last line, if any: the output has ended (or, for a
+    /// followed file, the file was rotated away or truncated).
+    /// - Parameter droppingReturn: drop a final `\r`, as at the end of a line.
+    public mutating func finish(droppingReturn: Bool = false) -> String? {
         guard !pending.isEmpty else { return nil }
         defer { pending.removeAll() }
-        return Self.text(pending, droppingReturn: false)
+        return Self.text(pending, droppingReturn: droppingReturn)
     }
 
     /// Moves full-size pieces of an overlong line out of `pending`.

@@ -31,4 +31,25 @@ struct LineSplitterTests {
         var splitter = LineSplitter()
         #expect(splitter.split([0x61, 0xFF, 0x62, 0x0A]) == ["a\u{FFFD}b"])
     }
+
+    // gz.tail's use: a followed file's last line, when the file is rotated
+    // away or truncated, ends as a line does (its \r dropped).
+    @Test func aFollowedFilesLastLineEndsAsALineDoes() {
+        var splitter = LineSplitter()
+        #expect(splitter.split(Array("one\ntw".utf8)) == ["one"])
+        #expect(splitter.split(Array("o\r\n\nthree\r".utf8)) == ["two", ""])
+        #expect(splitter.pendingBytes == 6)
+        #expect(splitter.finish(droppingReturn: true) == "three")
+        #expect(splitter.finish(droppingReturn: true) == nil)
+    }
+
+    @Test func aPieceAtTheDefaultCapNeverSplitsACharacter() {
+        var splitter = LineSplitter()
+        // "é" is two bytes: 65,535 ASCII bytes put one across the 64 KiB mark.
+        let text = String(repeating: "a", count: LineSplitter.maxLineBytes - 1) + String(repeating: "é", count: 10) + "\n"
+        let lines = splitter.split(Array(text.utf8))
+        #expect(lines.count == 2)
+        #expect(lines[0].utf8.count == LineSplitter.maxLineBytes - 1)
+        #expect(lines[1] == String(repeating: "é", count: 10))
+    }
 }
