@@ -98,17 +98,7 @@ extension Benchmarks {
             let watchers = Array(pages.dropLast())
             let (missing, lost) = try await settle(watchers, on: total, within: settleTimeout)
             let measured = Array(zip(1...total, sent).dropFirst(settings.fanoutWarmup))
-            var delays: [Double] = []
-            delays.reserveCapacity(count * measured.count)
-            var coalesced = 0
-            var lastPage = [Double](repeating: 0, count: measured.count)
-            for page in watchers {
-                let seen = try await page.seen()
-                let found = Self.delays(of: measured, in: seen.sightings)
-                delays += found.delays
-                coalesced += found.coalesced
-                for (index, delay) in found.delays.enumerated() { lastPage[index] = max(lastPage[index], delay) }
-            }
+            let (delays, coalesced, lastPage) = try await Self.deliveries(of: measured, to: watchers)
             let set = Self.delays(of: measured, in: try await driver.seen().sightings)
             for page in pages { await page.close() }
             try await entry.shutdown()
@@ -172,6 +162,24 @@ extension Benchmarks {
             if missing == 0 || clock.now >= deadline { return (missing, lost) }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// Every page's delays for the measured changes (``delays(of:in:)``),
+    /// how many of those were coalesced, and for each change the delay of
+    /// the last page to show it.
+    static func deliveries(of measured: [(Int, ContinuousClock.Instant)], to pages: [NumberPage.Connection])
+        async throws -> (delays: [Double], coalesced: Int, lastPage: [Double]) {
+        var delays: [Double] = []
+        delays.reserveCapacity(pages.count * measured.count)
+        var coalesced = 0
+        var lastPage = [Double](repeating: 0, count: measured.count)
+        for page in pages {
+            let found = Self.delays(of: measured, in: try await page.seen().sightings)
+            delays += found.delays
+            coalesced += found.coalesced
+            for (index, delay) in found.delays.enumerated() { lastPage[index] = max(lastPage[index], delay) }
+        }
+        return (delays, coalesced, lastPage)
     }
 
     /// For each change (its number and when its click was sent, in order),

@@ -69,15 +69,7 @@ extension Benchmarks {
             }
             let (missing, _) = try await settle(pages, on: total, within: .seconds(30))
             let measured = Array(zip(1...total, sent).dropFirst(settings.linesWarmup))
-            var delays: [Double] = []
-            var coalesced = 0
-            var lastPage = [Double](repeating: 0, count: measured.count)
-            for page in pages {
-                let found = Self.delays(of: measured, in: try await page.seen().sightings)
-                delays += found.delays
-                coalesced += found.coalesced
-                for (index, delay) in found.delays.enumerated() { lastPage[index] = max(lastPage[index], delay) }
-            }
+            let (delays, coalesced, lastPage) = try await Self.deliveries(of: measured, to: pages)
 
             let pid = server.process.processIdentifier
             let rest = Double(try ProcFS.statusKiB(pid, "VmRSS")) / 1024
