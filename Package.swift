@@ -76,10 +76,20 @@ let package = Package(
                 .embedInCode("Resources/index.html"),
             ]
         ),
+        // `gizmolua test`: gizmo scripts' own tests (*_test.lua) against
+        // simulated pages, a simulated clock and scripted programs, in process.
+        .target(
+            name: "GizmoHarness",
+            dependencies: [
+                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoGrants", "GizmoProcess",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/test.lua")]
+        ),
         .executableTarget(
             name: "gizmolua",
             dependencies: [
-                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoGrants",
+                "GizmoServer", "GizmoLua", "GizmoStore", "GizmoGrants", "GizmoHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,6 +132,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GizmoProcessTests", dependencies: ["GizmoProcess"]),
+        .testTarget(name: "GizmoHarnessTests", dependencies: ["GizmoHarness", "GizmoLua", "GizmoTestFixtures"]),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [

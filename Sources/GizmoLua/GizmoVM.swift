@@ -61,7 +61,7 @@ public actor GizmoVM {
     nonisolated var dataFolder: DataFolder { DataFolder(script: script, grants: limits.grants) }
     var lua: LuaState?
     private var turnFunction: Int32 = 0
-    private var timers: [Int: Task<Void, Never>] = [:]
+    private var timers: [Int: StateTimer] = [:]
     var lastTimer = 0
     /// When this session's code was last stopped by the CPU limit.
     private var cpuStops: [ContinuousClock.Instant] = []
@@ -667,11 +667,15 @@ public actor GizmoVM {
         guard timers.count < Self.maxTimers else { return nil }
         lastTimer += 1
         let id = lastTimer
-        timers[id] = Task { [weak self] in
+        if let simulation = limits.simulation {
+            timers[id] = .simulated(simulation.schedule(after: seconds) { [weak self] in await self?.fire(timer: id) })
+            return id
+        }
+        timers[id] = .system(Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
             guard !Task.isCancelled else { return }
             await self?.fire(timer: id)
-        }
+        })
         return id
     }
 }

@@ -13,9 +13,14 @@ public struct SessionLimits: Sendable {
     public var maxMessageBytes: Int
     /// What the script may reach beyond its folders and its page (nothing by default).
     public var grants: Grants
+    /// The test harness's clock and scripted programs; nil (a server): the
+    /// system clock and real programs.
+    public var simulation: (any Simulation)?
 
     public init(cpuSeconds: Double = 5, memoryBytes: Int = 64 << 20,
-                getTimeout: Double = 10, maxMessageBytes: Int = 1 << 20, grants: Grants = .none) {
+                getTimeout: Double = 10, maxMessageBytes: Int = 1 << 20, grants: Grants = .none,
+                simulation: (any Simulation)? = nil) {
+        self.simulation = simulation
         self.grants = grants
         self.cpuSeconds = cpuSeconds
         self.memoryBytes = memoryBytes

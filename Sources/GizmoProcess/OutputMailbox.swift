@@ -55,7 +55,7 @@ public final class OutputMailbox: Sendable {
     }
 
     /// Adds the lines a read gave, then waits while the mailbox is full.
-    func offer(_ lines: [String], from stream: OutputStream) async {
+    public func offer(_ lines: [String], from stream: OutputStream) async {
         guard keepsLines, !lines.isEmpty else { return }
         let wasEmpty = state.withLock { state -> Bool? in
             guard !state.discarding else { return nil }
@@ -79,7 +79,7 @@ public final class OutputMailbox: Sendable {
     }
 
     /// The program has ended and both its outputs are read: the last event.
-    func finish(_ termination: Termination) {
+    public func finish(_ termination: Termination) {
         let wasEmpty = state.withLock { state -> Bool? in
             guard !state.discarding else { return nil }
             state.events.append(.exit(termination))

@@ -1,0 +1,1 @@
+-- gizmo.test: the test library of `gizmolua test` (docs/testing.md).
