@@ -267,5 +267,5 @@ import CLua
 
 extension LuaCall {
     /// A boolean argument as Lua reads it: false only for nil and false.
-    func bool(at index: Int32) -> Bool { lua_toboolean(L, index) != 0 }
+    public func bool(at index: Int32) -> Bool { lua_toboolean(L, index) != 0 }
 }

@@ -448,7 +448,8 @@ public actor GizmoVM {
                 }
             }),
         ]
-        for (name, function) in functions + storeFunctions() + fileFunctions() + fetchFunctions() + processFunctions() {
+        for (name, function) in functions + storeFunctions() + fileFunctions() + fetchFunctions() + processFunctions()
+            + simulationFunctions() {
             lua.pushFunction(lua.register(function))
             lua.setField(name)
         }

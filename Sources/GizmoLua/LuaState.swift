@@ -118,6 +118,16 @@ public final class LuaState {
     /// A string's bytes as they are (a String would replace invalid UTF-8).
     public func bytes(at index: Int32) -> [UInt8]? { LuaCall(L: L).bytes(at: index) }
     public func integer(at index: Int32) -> Int? { LuaCall(L: L).integer(at: index) }
+    /// Lua's truth of the value: false for nil and false only.
+    public func boolean(at index: Int32) -> Bool { lua_toboolean(L, index) != 0 }
+
+    /// Replaces the table on top with its field `name` (a raw get).
+    public func replaceWithField(_ name: String) {
+        push(name)
+        lua_rawget(L, -2)
+        lua_rotate(L, -2, 1)
+        gz_pop(L, 1)
+    }
 
     /// Pops the value on top into a counted registry reference.
     public func ref() -> Int32 { gz_ref(L) }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// A session's own serial dispatch queue: the executor of its VMs (an
 /// actor's serial executor) and of its page's reader (a task executor).
@@ -13,6 +14,8 @@ import Dispatch
 /// (docs/performance.md).
 public final class QueueExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private let queue: DispatchQueue
+    private let counts = Atomic<Int>(0)
+    private let runs = Atomic<Int>(0)
 
     public init(label: String) {
         queue = DispatchQueue(label: label)
@@ -20,8 +23,25 @@ public final class QueueExecutor: SerialExecutor, TaskExecutor, @unchecked Senda
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        counts.add(1, ordering: .relaxed)
         queue.async {
             job.runSynchronously(isolatedTo: self.asUnownedSerialExecutor(), taskExecutor: self.asUnownedTaskExecutor())
+            self.runs.add(1, ordering: .relaxed)
+            self.counts.subtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Jobs enqueued and not yet run to their end (the test harness waits
+    /// until every state's queue has none).
+    public var pendingJobs: Int { counts.load(ordering: .acquiring) }
+
+    /// Jobs run since the queue began.
+    public var jobsRun: Int { runs.load(ordering: .acquiring) }
+
+    /// Answers once every job enqueued before it has run.
+    public func drain() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { continuation.resume() }
         }
     }
 

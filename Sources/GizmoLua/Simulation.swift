@@ -10,6 +10,9 @@ public protocol Simulation: Sendable {
     /// order they were scheduled.
     func schedule(after seconds: Double, _ fire: @escaping @Sendable () async -> Void) -> SimulatedTimer
 
+    /// Variables `gz.env` shows over the process's (`t.open(script, {env =})`).
+    var environment: [String: String] { get }
+
     /// Whether the test scripted a stand-in for `program` (argv[0] as the
     /// script gave it): such a program needs no `--allow-run` grant.
     func scripts(program: String) -> Bool

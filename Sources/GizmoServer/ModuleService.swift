@@ -22,6 +22,7 @@ public final class ModuleService: Sendable {
     private let logger: Logger
     private let notify: @Sendable (String) -> Void
     private let executor = QueueExecutor(label: "gizmo.service")
+    var executorForHarness: QueueExecutor { executor }
     private let state = Mutex<State>(State())
 
     private struct State {

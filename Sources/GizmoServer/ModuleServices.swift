@@ -48,6 +48,9 @@ public final class ModuleServices: Service, Sendable {
         services.withLock { $0.values.first { $0.module == module } }
     }
 
+    /// Every service running now.
+    public var all: [ModuleService] { services.withLock { Array($0.values) } }
+
     /// Starts the services of modules that have none yet and stops those
     /// whose init.lua is gone; answers when they have booted.
     public func startNew() async {

@@ -17,7 +17,14 @@ import Synchronization
 /// the socket: a page that does not read lets them grow, and the outbox
 /// closes it (``abort()``) before they cost the server more than a session may.
 final class PageSink: Sendable {
-    private let channel: any Channel
+    /// Where frames go: a WebSocket's channel, or a page in this process
+    /// (the test harness's simulated page), which takes each frame at once.
+    private enum Transport {
+        case channel(any Channel)
+        case inProcess(@Sendable (String) -> Void)
+    }
+
+    private let transport: Transport
     private let onFinish: @Sendable () -> Void
     private let finished = Atomic<Bool>(false)
     private let unsentBytes = Atomic<Int>(0)
@@ -25,12 +32,23 @@ final class PageSink: Sendable {
     /// - Parameter onFinish: runs once, on the first ``finish()``, when the
     ///   connection should close its WebSocket; not after ``detach()``.
     init(channel: any Channel, onFinish: @escaping @Sendable () -> Void) {
-        self.channel = channel
+        self.transport = .channel(channel)
+        self.onFinish = onFinish
+    }
+
+    /// A page in this process: `deliver` takes each frame on the thread that made it.
+    init(deliver: @escaping @Sendable (String) -> Void, onFinish: @escaping @Sendable () -> Void) {
+        self.transport = .inProcess(deliver)
         self.onFinish = onFinish
     }
 
     /// Sends one text frame (a JSON array of commands).
     func send(_ frame: String) {
+        let channel: any Channel
+        switch transport {
+        case .channel(let open): channel = open
+        case .inProcess(let deliver): return deliver(frame)
+        }
         let data = channel.allocator.buffer(string: frame)
         let size = data.readableBytes
         unsentBytes.add(size, ordering: .relaxed)
@@ -51,7 +69,7 @@ final class PageSink: Sendable {
     /// would wait behind what it has not read).
     func abort() {
         _ = finishOnce()
-        channel.close(promise: nil)
+        if case .channel(let channel) = transport { channel.close(promise: nil) }
     }
 
     /// The connection has ended on its own: a later ``finish()`` does nothing.

@@ -21,9 +21,9 @@ enum Terminal {
     /// Log lines go to stderr, or to stdout with `GIZMO_LOG_OUTPUT=stdout`
     /// (the container image: one stream, in order with the printed links),
     /// flushed line by line; `GIZMO_LOG_LEVEL` (trace ... critical) sets the level.
-    static func bootstrapLogging() -> Logger {
+    static func bootstrapLogging(defaultLevel: Logger.Level = .info) -> Logger {
         let environment = ProcessInfo.processInfo.environment
-        let level = environment["GIZMO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let level = environment["GIZMO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
         let toStdout = environment["GIZMO_LOG_OUTPUT"] == "stdout"
         LoggingSystem.bootstrap { label in
             var handler = toStdout ? StreamLogHandler.standardOutput(label: label) : StreamLogHandler.standardError(label: label)
