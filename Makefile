@@ -5,6 +5,7 @@
 #   make run          build, then run SCRIPT (default: the hello_env demo)
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
 #   make unit | e2e   one half of `make test`
+#   make gizmo-tests  the demos' own tests (scripts/**/*_test.lua) under `gizmolua test`
 #   make fuzz         libFuzzer over the JSON codec and the frame decoder,
 #                     FUZZ_RUNS (default 1,000,000) inputs each, then the live
 #                     protocol fuzzer, FUZZ_FRAMES (1,000,000) frames (docs/fuzzing.md)
@@ -91,7 +92,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run test unit e2e bench bench-apt bench-h5gizmos profile poem-audio clean \
+.PHONY: deps test-deps test-apt build serve run test unit e2e gizmo-tests bench bench-apt bench-h5gizmos profile poem-audio clean \
         container-deps container-base release container-image container-test \
         fuzz fuzz-smoke fuzz-build fuzz-deps
 
@@ -126,7 +127,12 @@ run: build
 test: test-deps build fuzz-smoke
 	$(SWIFT) test --skip StoreLoadTests
 	$(SWIFT) test --skip-build --filter StoreLoadTests
+	$(BIN) test scripts $(DEMO_GRANTS)
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
+
+# Every demo's own tests, as an author runs them: simulated pages, no browser.
+gizmo-tests: build
+	$(BIN) test scripts $(DEMO_GRANTS)
 
 unit: deps
 	$(SWIFT) test --skip StoreLoadTests
