@@ -1,0 +1,2 @@
+local gz = require("gizmo")
+gz.Text("nothing here"):show()
