@@ -59,8 +59,10 @@ final class ScriptedProgram: RunningProgram, Sendable {
     var signals: [Int32] { run.withLock { $0.signals } }
     /// ``signals`` by name: "TERM", "STOP", ...
     var signalNames: [String] { signals.map(ProcessSignal.name(of:)) }
-    /// The bytes the script wrote to its input.
+    /// The bytes the script wrote to its input (the first MiB of them).
     var input: [UInt8] { run.withLock { $0.input } }
+    /// How many bytes the script wrote to its input in all.
+    var inputCount: Int { run.withLock { $0.inputCount } }
     /// Whether its input is still open (`stdin = true`, not closed, running).
     var inputOpen: Bool { run.withLock { $0.inputOpen } }
     /// How many of its scripted lines it has printed.

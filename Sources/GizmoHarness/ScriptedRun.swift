@@ -39,8 +39,13 @@ struct ScriptedRun: Sendable {
     private(set) var signals: [Int32] = []
     /// Signals that came while stopped, acting at CONT.
     private var pending: [Int32] = []
-    /// What the script wrote to its input.
+    /// What the script wrote to its input: its first ``maxKeptInput`` bytes.
     private(set) var input: [UInt8] = []
+    /// Every byte the script wrote to its input, kept or not.
+    private(set) var inputCount = 0
+    /// A stand-in reads all it is given, so a gizmo may write without end;
+    /// the record keeps what a test can look at, and no more.
+    static let maxKeptInput = 1 << 20
     private(set) var inputOpen: Bool
 
     init(script: ProgramScript, takesInput: Bool) {
@@ -103,7 +108,8 @@ struct ScriptedRun: Sendable {
 
     mutating func write(_ bytes: [UInt8]) -> InputQueue.Outcome {
         guard inputOpen, isRunning else { return .closed }
-        input += bytes
+        inputCount += bytes.count
+        input += bytes.prefix(max(0, Self.maxKeptInput - input.count))
         return .queued
     }
 

@@ -87,6 +87,10 @@ struct ScriptedRunTests {
         run.closeInput()
         #expect(run.write([3]) == .closed)
         #expect(run.input == [1, 2])
+        var flooded = ScriptedRun(script: try ProgramScript(hold: true), takesInput: true)
+        for _ in 0..<3 { #expect(flooded.write([UInt8](repeating: 7, count: 600_000)) == .queued) }
+        #expect(flooded.input.count == ScriptedRun.maxKeptInput)
+        #expect(flooded.inputCount == 1_800_000)
         var closed = ScriptedRun(script: try ProgramScript(hold: true), takesInput: false)
         #expect(closed.write([1]) == .closed)
     }
