@@ -226,6 +226,18 @@ struct ProgramScriptsTests {
         #expect(gizmo.world.clock.pendingCount == 0)
     }
 
+    @Test func aStandInThatIgnoresTermGetsTheStatesKillAfterIt() async throws {
+        let (gizmo, scripts) = try await gizmo(#"gz.spawn({"stubborn"})"#,
+                                               scripts: { try $0.script("stubborn", ProgramScript(hold: true, ignores: ["TERM"])) })
+        let run = try #require(scripts.runs.first)
+        await gizmo.vm.close()
+        #expect(run.isRunning) // TERM ignored; the KILL comes a few seconds later, as to a real program
+        let deadline = ContinuousClock.now + .seconds(30)
+        while run.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(run.termination == .signaled(SIGKILL))
+        #expect(run.signalNames == ["TERM", "CONT", "KILL"])
+    }
+
     // MARK: Input, and gz.process
 
     @Test func whatTheScriptWritesToItsInputIsRecorded() async throws {
