@@ -132,7 +132,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GizmoProcessTests", dependencies: ["GizmoProcess"]),
-        .testTarget(name: "GizmoHarnessTests", dependencies: ["GizmoHarness", "GizmoLua", "GizmoTestFixtures"]),
+        .testTarget(
+            name: "GizmoHarnessTests",
+            dependencies: [
+                "GizmoHarness", "GizmoLua", "GizmoTestFixtures",
+                // scripted programs' tests drive a GizmoVM of their own
+                "GizmoProcess", "GizmoGrants", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "GizmoServerTests",
             dependencies: [

@@ -45,13 +45,23 @@ extension GizmoVM {
                 let table = self.processTable
                 return self.takeProcessEvent(call, from: table)
             }),
-            ("process_find", { [unowned self] call in self.findProcess(call) }),
-            ("process_alive", { call in
+            ("process_find", { [unowned self] call in
+                let table = self.processTable
+                return self.findProcess(call, started: table)
+            }),
+            ("process_alive", { [unowned self] call in
+                // A stand-in of the test harness answers for itself (its pid is no real process's).
+                if let pid = call.integer(at: 1), let standIn = self.standIn(pid: pid) {
+                    call.push(standIn.isRunning)
+                    return .returning(1)
+                }
                 call.push(call.integer(at: 1).map { ProcessStats.isRunning(pid: Int32($0)) } ?? false)
                 return .returning(1)
             }),
-            ("process_stats", { call in
-                guard let pid = call.integer(at: 1), let stats = ProcessStats.read(pid: Int32(pid)) else {
+            ("process_stats", { [unowned self] call in
+                guard let pid = call.integer(at: 1) else { return .returning(0) }
+                let standIn = self.standIn(pid: pid)
+                guard let stats = standIn != nil ? standIn?.stats : ProcessStats.read(pid: Int32(pid)) else {
                     return .returning(0)
                 }
                 call.push(stats.state)
@@ -77,6 +87,11 @@ extension GizmoVM {
         }
         processTable = table
         return table
+    }
+
+    /// The test harness's stand-in this state started with that pid, if any.
+    private func standIn(pid: Int) -> (any RunningProgram)? {
+        Int32(exactly: pid).flatMap { processTable?.standIn(pid: $0) }
     }
 
     /// The most bytes of lines that ever waited for this state in one
@@ -111,12 +126,16 @@ extension GizmoVM {
         case .success(let path): folder = path
         case .failure(let failure): return call.failure(failure.message)
         }
+        // A program the test harness scripted (t.fake_run) needs no grant and
+        // no file: its stand-in gets argv[0] as the script gave it.
+        let scripted = limits.simulation?.scripts(program: argv[0]) == true
         // A relative path with a slash (`./job.sh`) is taken from the folder
         // the program starts in, as exec would take it.
-        if let refusal = limits.grants.refusalToRun(argv[0], api: "gz.spawn", searchPath: searchPath, directory: folder) {
+        if !scripted, let refusal = limits.grants.refusalToRun(argv[0], api: "gz.spawn", searchPath: searchPath,
+                                                             directory: folder) {
             return call.failure(refusal)
         }
-        guard let program = ProgramLaunch.resolve(argv[0], searchPath: searchPath, directory: folder) else {
+        guard let program = scripted ? argv[0] : ProgramLaunch.resolve(argv[0], searchPath: searchPath, directory: folder) else {
             return call.failure(argv[0].contains("/") ? "gz.spawn: \(argv[0]) is not an executable file (in \(folder))"
                 : "gz.spawn: no program \"\(argv[0])\" on PATH (\(searchPath ?? "unset"))")
         }
@@ -134,7 +153,7 @@ extension GizmoVM {
         let launch = ProgramLaunch(program: program, arguments: Array(argv.dropFirst()), environment: environment,
                                    workingDirectory: folder, keepsLines: call.bool(at: 4), takesInput: call.bool(at: 5))
         do throws(LaunchFailure) {
-            let (id, pid) = try table.spawn(launch)
+            let (id, pid) = try table.spawn(launch, simulation: limits.simulation, scripted: scripted)
             call.push(id)
             call.push(Int(pid))
             return .returning(2)
@@ -185,9 +204,11 @@ extension GizmoVM {
     // MARK: gz.process
 
     /// `process_find(pid)` or `process_find(nil, pid_file)`: the pid, or nil and why not.
-    private nonisolated func findProcess(_ call: LuaCall) -> LuaCall.Outcome {
+    /// A pid past ``ProcessStats/maxPID`` is taken only when it is a test
+    /// stand-in's that this state started (the harness gives them such pids).
+    private nonisolated func findProcess(_ call: LuaCall, started table: ProcessTable?) -> LuaCall.Outcome {
         if let path = call.string(at: 2) {
-            switch readPidFile(path) {
+            switch readPidFile(path, started: table) {
             case .success(let pid):
                 call.push(Int(pid))
                 return .returning(1)
@@ -195,7 +216,7 @@ extension GizmoVM {
                 return call.failure(failure.message)
             }
         }
-        guard let pid = call.integer(at: 1), pid >= 1, pid <= ProcessStats.maxPID else {
+        guard let pid = call.integer(at: 1), pid >= 1, pid <= ProcessStats.maxPID || Self.isStandIn(pid, of: table) else {
             return call.failure("gz.process: argument #1 must be a process id (a whole number from 1 to "
                 + "\(ProcessStats.maxPID)) or {pid_file = path}")
         }
@@ -205,7 +226,7 @@ extension GizmoVM {
 
     /// The pid in a pid file, read under the read rules: the script's folder
     /// and its data folder freely, elsewhere with `--allow-read`.
-    private nonisolated func readPidFile(_ path: String) -> Result<Int32, LaunchFailure> {
+    private nonisolated func readPidFile(_ path: String, started table: ProcessTable?) -> Result<Int32, LaunchFailure> {
         guard !path.isEmpty, !path.utf8.contains(0) else { return .failure(LaunchFailure("gz.process: pid_file must be a path")) }
         let file = (path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : script.directory.appendingPathComponent(path)).standardizedFileURL
@@ -221,7 +242,8 @@ extension GizmoVM {
             }
             let bytes = try opened.read(at: 0, count: 64)
             let text = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isWhitespace).first
-            guard let text, let pid = Int32(text), pid >= 1, Int(pid) <= ProcessStats.maxPID else {
+            guard let text, let pid = Int32(text), pid >= 1,
+                  Int(pid) <= ProcessStats.maxPID || Self.isStandIn(Int(pid), of: table) else {
                 return .failure(LaunchFailure("gz.process: \(path) does not begin with a process id"))
             }
             return .success(pid)
@@ -236,6 +258,10 @@ extension GizmoVM {
         }
     }
 
+    private nonisolated static func isStandIn(_ pid: Int, of table: ProcessTable?) -> Bool {
+        Int32(exactly: pid).flatMap { table?.standIn(pid: $0) } != nil
+    }
+
     /// `process_kill(pid, name)`: true; or nil and why it failed; or false
     /// and the refusal, which the library raises.
     private nonisolated func signalProcess(_ call: LuaCall, started table: ProcessTable?) -> LuaCall.Outcome {
@@ -244,6 +270,9 @@ extension GizmoVM {
         if let child = table?.child(pid: pid) {
             call.push(child.signal(number))
             return .returning(1)
+        }
+        if table?.standIn(pid: pid) != nil {
+            return call.failure("gz.process: cannot signal process \(pid): it has ended")
         }
         if pid == getpid() {
             call.push(false)

@@ -11,6 +11,10 @@ import Synchronization
 /// and hands them to Lua one by one (``next()``). A program belongs to the
 /// state: when the state closes, each still running gets TERM (and CONT, in
 /// case it was stopped), then KILL after ``killAfter``.
+///
+/// Under the test harness a program may be a stand-in (``Simulation``):
+/// the table keeps it as it keeps a real one, and remembers it by pid so
+/// that gz.process answers for it from the stand-in rather than /proc.
 final class ProcessTable: Sendable {
     /// The most programs one state may have running at once.
     static let maxLive = 32
@@ -22,7 +26,10 @@ final class ProcessTable: Sendable {
     private let schedule: @Sendable () -> Void
 
     private struct State {
-        var byID: [Int: (child: ChildProcess, mailbox: OutputMailbox)] = [:]
+        var byID: [Int: (child: any RunningProgram, mailbox: OutputMailbox)] = [:]
+        /// Every stand-in this table started, by pid, ended ones too (only
+        /// under the test harness, whose tests are short).
+        var standIns: [Int32: any RunningProgram] = [:]
         var lastID = 0
         var scheduled = false
         var closed = false
@@ -38,7 +45,11 @@ final class ProcessTable: Sendable {
     }
 
     /// Starts a program for the state; answers its id (the handle's key) and pid.
-    func spawn(_ launch: ProgramLaunch) throws(LaunchFailure) -> (id: Int, pid: Int32) {
+    /// A `simulation` is asked first for a stand-in; the real program runs
+    /// only when it has none, and never when `scripted` (the launch was not
+    /// checked against the grants, nor its program found, as a real one is).
+    func spawn(_ launch: ProgramLaunch, simulation: (any Simulation)? = nil,
+               scripted: Bool = false) throws(LaunchFailure) -> (id: Int, pid: Int32) {
         let id = try state.withLock { state throws(LaunchFailure) -> Int in
             guard !state.closed else { throw LaunchFailure("gz.spawn: this state is closing") }
             guard state.byID.count < Self.maxLive else {
@@ -49,9 +60,18 @@ final class ProcessTable: Sendable {
             return state.lastID
         }
         let mailbox = OutputMailbox(keepsLines: launch.keepsLines) { [weak self] in self?.mailboxReady() }
-        let child = try ChildProcess.start(launch, output: mailbox)
+        let child: any RunningProgram
+        let standIn = simulation?.program(for: launch, output: mailbox)
+        if let standIn {
+            child = standIn
+        } else if scripted {
+            throw LaunchFailure("gz.spawn: the test scripted \"\(launch.program)\" but gave no stand-in for it")
+        } else {
+            child = try ChildProcess.start(launch, output: mailbox)
+        }
         let closed = state.withLock { state -> Bool in
             if !state.closed { state.byID[id] = (child, mailbox) }
+            if standIn != nil { state.standIns[child.pid] = child }
             return state.closed
         }
         if closed {
@@ -64,12 +84,15 @@ final class ProcessTable: Sendable {
         return (id, child.pid)
     }
 
-    func child(_ id: Int) -> ChildProcess? { state.withLock { $0.byID[id]?.child } }
+    func child(_ id: Int) -> (any RunningProgram)? { state.withLock { $0.byID[id]?.child } }
 
     /// The state's program whose pid is `pid`, while it runs.
-    func child(pid: Int32) -> ChildProcess? {
+    func child(pid: Int32) -> (any RunningProgram)? {
         state.withLock { state in state.byID.values.first { $0.child.pid == pid && $0.child.isRunning }?.child }
     }
+
+    /// The stand-in this state started with pid `pid`, running or ended.
+    func standIn(pid: Int32) -> (any RunningProgram)? { state.withLock { $0.standIns[pid] } }
 
     var liveCount: Int { state.withLock { $0.byID.count } }
 
@@ -147,7 +170,7 @@ final class ProcessTable: Sendable {
 
     /// TERM (and CONT, so a stopped program sees it), then KILL after
     /// ``killAfter`` to each group whose program ran at TERM time.
-    private static func end(_ children: [ChildProcess]) {
+    private static func end(_ children: [any RunningProgram]) {
         let running = children.filter { child in
             child.closeInput()
             guard child.signal(SIGTERM) else { return false }

@@ -57,6 +57,24 @@ public final class OutputMailbox: Sendable {
     /// Adds the lines a read gave, then waits while the mailbox is full.
     public func offer(_ lines: [String], from stream: OutputStream) async {
         guard keepsLines, !lines.isEmpty else { return }
+        deliver(lines, from: stream)
+        await withCheckedContinuation { continuation in
+            let full = state.withLock { state -> Bool in
+                guard state.bytes >= capacity, !state.discarding else { return false }
+                state.waiting.append(continuation)
+                return true
+            }
+            if !full { continuation.resume() }
+        }
+    }
+
+    /// Adds lines without waiting, however many wait already: for a
+    /// stand-in program of the test harness (`t.fake_run`), whose lines
+    /// must be in the mailbox when the call that made them returns (the
+    /// harness's settling then sees them). Its lines are few and scripted,
+    /// so no backpressure is lost that a real program would need.
+    public func deliver(_ lines: [String], from stream: OutputStream) {
+        guard keepsLines, !lines.isEmpty else { return }
         let wasEmpty = state.withLock { state -> Bool? in
             guard !state.discarding else { return nil }
             let wasEmpty = state.events.isEmpty
@@ -68,14 +86,6 @@ public final class OutputMailbox: Sendable {
             return wasEmpty
         }
         if wasEmpty == true { ready() }
-        await withCheckedContinuation { continuation in
-            let full = state.withLock { state -> Bool in
-                guard state.bytes >= capacity, !state.discarding else { return false }
-                state.waiting.append(continuation)
-                return true
-            }
-            if !full { continuation.resume() }
-        }
     }
 
     /// The program has ended and both its outputs are read: the last event.

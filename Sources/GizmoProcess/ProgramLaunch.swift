@@ -8,7 +8,8 @@ import Foundation
 /// a script sees.
 public struct ProgramLaunch: Sendable {
     /// The program's absolute path (found on PATH, symbolic links kept, so
-    /// that a program that reads its own name sees the one it was given).
+    /// that a program that reads its own name sees the one it was given);
+    /// for a stand-in the test harness scripted, argv[0] as the script gave it.
     public var program: String
     /// argv[1...].
     public var arguments: [String]

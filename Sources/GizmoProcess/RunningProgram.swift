@@ -5,6 +5,9 @@ public protocol RunningProgram: Sendable {
     var pid: Int32 { get }
     /// Whether the program still runs.
     var isRunning: Bool { get }
+    /// What `pr:stats()` (gz.process) answers for it: /proc's figures for a
+    /// real program, what a stand-in pretends; nil once it has ended.
+    var stats: ProcessStats? { get }
     /// Sends `signal` while the program runs; false when it has ended.
     @discardableResult func signal(_ signal: Int32) -> Bool
     /// KILL to the program's whole group (a state's end, after TERM).
@@ -15,4 +18,6 @@ public protocol RunningProgram: Sendable {
     func closeInput()
 }
 
-extension ChildProcess: RunningProgram {}
+extension ChildProcess: RunningProgram {
+    public var stats: ProcessStats? { ProcessStats.read(pid: pid) }
+}

@@ -26,6 +26,19 @@ struct OutputMailboxTests {
         #expect(mailbox.highWater == 145)
     }
 
+    @Test func aStandInsLinesArriveWithoutWaitingEvenPastTheCapacity() {
+        let readies = Atomic<Int>(0)
+        let mailbox = OutputMailbox(capacity: 10, keepsLines: true) { readies.add(1, ordering: .relaxed) }
+        mailbox.deliver(["a", "b"], from: .stdout) // past the capacity, and no wait (a synchronous call)
+        mailbox.deliver(["c"], from: .stderr)
+        #expect(readies.load(ordering: .relaxed) == 1)
+        #expect(mailbox.take() == [.line(.stdout, "a"), .line(.stdout, "b"), .line(.stderr, "c")])
+        let dropped = OutputMailbox(keepsLines: false) { readies.add(1, ordering: .relaxed) }
+        dropped.deliver(["x"], from: .stdout)
+        #expect(dropped.take() == [])
+        #expect(readies.load(ordering: .relaxed) == 1)
+    }
+
     @Test func onlyTheFirstEventIntoAnEmptyMailboxAsksForATurn() async {
         let readies = Atomic<Int>(0)
         let mailbox = OutputMailbox(keepsLines: true) { readies.add(1, ordering: .relaxed) }
