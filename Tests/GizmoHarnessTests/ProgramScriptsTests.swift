@@ -292,6 +292,8 @@ final class TestWorld: Simulation {
 
     init() { scripts = ProgramScripts(clock: clock) }
 
+    var environment: [String: String] { [:] }
+
     func schedule(after seconds: Double, _ fire: @escaping @Sendable () async -> Void) -> SimulatedTimer {
         clock.schedule(after: seconds, fire)
     }
