@@ -106,3 +106,13 @@ extension SimulatedPage.Query {
 func message(_ text: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
 }
+
+extension SimulatedPage {
+    /// A page that said hello and got a welcome rendering `node` (a NODE's JSON).
+    static func showing(_ node: String, g: Int = 1) -> SimulatedPage {
+        let page = SimulatedPage(pageID: "p1")
+        _ = page.hello()
+        page.apply("[{\"op\":\"welcome\",\"n\":0,\"acked\":0},{\"op\":\"render\",\"g\":\(g),\"node\":\(node)}]")
+        return page
+    }
+}

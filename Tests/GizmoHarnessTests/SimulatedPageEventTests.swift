@@ -5,12 +5,7 @@ import Testing
 /// as gizmo.js sends them (held `input`s first, the event's fields, the
 /// target's value and checked).
 @Suite struct SimulatedPageEventTests {
-    func page(_ node: String) -> SimulatedPage {
-        let page = SimulatedPage(pageID: "p1")
-        _ = page.hello()
-        page.apply("[{\"op\":\"welcome\",\"n\":0,\"acked\":0},{\"op\":\"render\",\"g\":3,\"node\":\(node)}]")
-        return page
-    }
+    func page(_ node: String) -> SimulatedPage { .showing(node, g: 3) }
 
     func calls(_ page: SimulatedPage) -> [(cb: Int, type: String, value: String?)] {
         page.messagesToSend().map(message).map { m in

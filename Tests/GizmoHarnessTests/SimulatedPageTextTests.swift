@@ -7,10 +7,7 @@ import Testing
 @Suite struct SimulatedPageTextTests {
     /// A page showing `html` as component 1 (an Html component: `outer`).
     func page(_ html: String) -> SimulatedPage {
-        let page = SimulatedPage(pageID: "p1")
-        _ = page.hello()
-        page.apply("[{\"op\":\"welcome\",\"n\":0,\"acked\":0},{\"op\":\"render\",\"g\":1,\"node\":{\"id\":1,\"outer\":\(PageJSON.string(html).text),\"cls\":[\"gz-html\"],\"on\":{\"click\":9,\"change\":10}}}]")
-        return page
+        .showing("{\"id\":1,\"outer\":\(PageJSON.string(html).text),\"cls\":[\"gz-html\"],\"on\":{\"click\":9,\"change\":10}}")
     }
 
     @Test(arguments: [
