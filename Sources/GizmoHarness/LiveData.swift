@@ -5,22 +5,26 @@ enum LiveData {
     case log(next: Int, count: Int)
     /// A plot's appended series: series id -> the numbers of the points it holds.
     case plot(series: [Int: [Int]])
+
+    static func bounded(_ n: Int) -> Int { max(-(1 << 50), min(n, 1 << 50)) }
 }
 
 extension PageNode {
     /// A Log's new lines (a `log` command, or a NODE's `live`): drop what
     /// `clear` says and what exceeds `keep`, append the lines it lacks.
     func applyLog(seq: Int, add lines: [String], keep: Int?, clear: Int?) {
+        // Numbers from a hostile frame stay where arithmetic on them cannot overflow.
+        let seq = LiveData.bounded(seq), clear = clear.map(LiveData.bounded)
         var (next, count) = (1, 0)
         if case .log(let n, let c) = live { (next, count) = (n, c) }
-        let keep = keep.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
+        let keep = keep.flatMap { $0 > 0 ? LiveData.bounded($0) : nil } ?? (1 << 50)
         var drop = 0
         if let clear { drop = max(0, min(count, clear - (next - count) + 1)) }
         let skip = max(0, next - seq, lines.count - keep)
         if skip < lines.count, seq + skip > next { drop = count } // a gap: what it has is older
         let adding = max(0, lines.count - skip)
-        drop = max(drop, count.addingReportingOverflow(adding).partialValue - keep)
-        for _ in 0..<min(drop, children.count) { removeFirstChild() }
+        drop = max(drop, count + adding - keep)
+        removeFirstChildren(drop)
         count -= min(drop, count)
         if adding > 0 {
             for line in lines[skip...] { append(PageNode(text: line + "\n")) }
@@ -45,7 +49,7 @@ extension PageNode {
             let count = part["x"]?.array?.count ?? 0
             let numbers = part["seqs"]?.array?.compactMap(\.int)
             for i in 0..<count {
-                let seq = numbers.map { i < $0.count ? $0[i] : last } ?? ((part["seq"]?.int ?? 0) + i)
+                let seq = numbers.map { i < $0.count ? $0[i] : last } ?? (LiveData.bounded(part["seq"]?.int ?? 0) + i)
                 if seq > last, seq > (seqs.last ?? 0) { seqs.append(seq) }
             }
             if let first = part["first"]?.int { seqs.removeAll { $0 < first } }

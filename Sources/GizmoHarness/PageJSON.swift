@@ -144,7 +144,8 @@ enum JavaScriptNumber {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
         if d == 0 { return "0" }
-        if d.rounded() == d && abs(d) < 1e21 { return String(Int64(d)) }
+        if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) }
+        if d.rounded() == d && abs(d) < 1e21 { return String(format: "%.0f", d) } // JavaScript's digits, not 1e+20
         var text = "\(d)" // shortest round-trip digits, as JavaScript
         if let e = text.firstIndex(of: "e") {
             // Swift writes 1e-07, JavaScript 1e-7.

@@ -66,9 +66,11 @@ final class PageNode {
         self.parent = nil
     }
 
-    func removeFirstChild() {
-        guard let first = children.first else { return }
-        first.remove()
+    /// Removes the first `count` children at once (a Log drops its oldest lines).
+    func removeFirstChildren(_ count: Int) {
+        let gone = min(max(count, 0), children.count)
+        for child in children[..<gone] { child.parent = nil }
+        children.removeFirst(gone)
     }
 
     /// Whether `self` is `other` or holds it.

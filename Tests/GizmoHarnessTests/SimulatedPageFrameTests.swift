@@ -181,4 +181,11 @@ import Testing
         #expect((sent[0]["err"] as? String)?.contains("1 MiB") == true)
         #expect(page.tray.first?.contains("over the 1 MiB limit") == true)
     }
+
+    @Test func hostileNumbersInLiveDataAreJustNumbers() {
+        let page = welcomed()
+        page.apply(#"[{"op":"frame","n":1},{"op":"append","id":1,"node":{"id":9,"tag":"div","cls":["gz-log"],"live":{"kind":"log","seq":9223372036854775807,"lines":["a","b"],"keep":-9223372036854775807}}},{"op":"log","id":9,"seq":-9223372036854775807,"add":["c"],"keep":9223372036854775807,"clear":9223372036854775807},{"op":"plot","id":9,"svg":"<svg></svg>","series":[1],"add":[{"s":1,"first":-9223372036854775807,"seq":9223372036854775807,"x":[1,2],"y":[1,2]}]},{"op":"text","id":3,"v":1e20}]"#)
+        #expect(page.text(of: 3) == "100000000000000000000")
+        #expect(page.messagesToSend().isEmpty)
+    }
 }
