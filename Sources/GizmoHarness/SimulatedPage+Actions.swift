@@ -163,7 +163,7 @@ extension SimulatedPage {
     private func focus(_ el: PageNode) { focusedElement = el }
 
     /// A click's activation: a box checks, a radio button chooses, a label clicks its control.
-    private func activate(_ el: PageNode) {
+    private func activate(_ el: PageNode, fromLabel: Bool = false) {
         if el.isCheckable {
             let before = el.isChecked ?? false
             if el.inputType == "checkbox" { el.setChecked(!before, under: root) } else { el.setChecked(true, under: root) }
@@ -175,11 +175,12 @@ extension SimulatedPage {
             return
         }
         dispatch(.mouse("click"), at: el)
-        // A label passes a click on itself (not on a control inside it) to its control.
-        if let label = ([el] + el.ancestors).first(where: { $0.tag == "label" }),
+        // A label passes a click on itself (not on a control inside it) to its
+        // control, once: that click does not pass through labels again.
+        if !fromLabel, let label = ([el] + el.ancestors).first(where: { $0.tag == "label" }),
            let control = label.labelledControl(under: root), !control.contains(el), !control.isDisabled,
            !el.ancestors.contains(where: { $0 !== label && label.contains($0) && PageNode.labelable.contains($0.tag ?? "") }) {
-            activate(control)
+            activate(control, fromLabel: true)
         }
     }
 

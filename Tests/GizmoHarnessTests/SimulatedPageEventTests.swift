@@ -104,4 +104,13 @@ import Testing
         do { try page.type(2, "x") } catch { #expect(error.message.contains("button \"B\" does not take typed text")) }
         #expect(page.value(of: 3) == "5") // no value: the middle, as a browser
     }
+
+    @Test func labelsThatPointAtEachOthersControlsClickOnce() throws {
+        let html = #"<div><label for="c2">A <input id="c1" type="checkbox"></label><label for="c1">B <input id="c2" type="checkbox"></label></div>"#
+        let page = page("{\"id\":1,\"outer\":\(PageJSON.string(html).text),\"on\":{\"click\":4}}")
+        try page.click(try page.find(.text("A")))
+        #expect(page.checked(of: try page.find(.init(role: "checkbox", nth: 2))) == true)
+        #expect(page.checked(of: try page.find(.init(role: "checkbox", nth: 1))) == false)
+        #expect(page.messagesToSend().count == 2) // the label's click, then the box's
+    }
 }
