@@ -14,7 +14,7 @@ struct TestCommand: AsyncParsableCommand {
         (t.advance) and scripted programs (t.fake_run); see docs/testing.md. Prints one line per \
         test and a closing count; exits 1 when a test fails. The grants and limits are those of \
         `serve`: a test of a script that runs a real program needs --allow-run as the server would.
-        Environment: GIZMO_LOG_LEVEL (default warning: the scripts' gz.log lines show with info).
+        Environment: GIZMO_LOG_LEVEL (default critical: a script's errors show in its test's report; info shows its gz.log lines).
         """
     )
 
@@ -24,7 +24,7 @@ struct TestCommand: AsyncParsableCommand {
     @OptionGroup var limits: LimitOptions
 
     func run() async throws {
-        let logger = Terminal.bootstrapLogging(defaultLevel: .warning)
+        let logger = Terminal.bootstrapLogging(defaultLevel: .critical)
         let (sessionLimits, serviceLimits) = (limits.limits, limits.serviceLimits)
         let paths = self.paths.isEmpty ? ["."] : self.paths
         // The runner blocks while sessions run on Swift's pool: a thread of its own.

@@ -33,9 +33,10 @@ t.test("Pause, Resume and Stop signal the process", function()
     t.expect(page:text()):contains("Run 1: Paused")
     t.advance(5) -- a stopped job prints nothing
     t.expect(page:text()):contains("step 3 of 100")
-    page:find("Resume"):click()
-    t.advance(1)
+    page:find("Resume"):click() -- the line held while stopped comes at once
     t.expect(page:text()):contains("step 4 of 100")
+    t.advance(1)
+    t.expect(page:text()):contains("step 5 of 100")
     page:find("Stop"):click()
     t.expect(job:signals()):equals({ "STOP", "CONT", "CONT", "TERM" })
     t.expect(job:running()):is_false()

@@ -277,6 +277,17 @@ local function show(value)
     return tostring(value)
 end
 
+-- A long text in a message: its first lines (the report shows each page whole).
+local function excerpt(text)
+    local lines, count = {}, 0
+    for line in (text .. "\n"):gmatch("(.-)\n") do
+        count = count + 1
+        if count <= 12 then lines[count] = line end
+    end
+    if count > 12 then lines[13] = ("(%d more lines)"):format(count - 12) end
+    return concat(lines, "\n")
+end
+
 local function deep_equal(a, b, depth)
     if a == b then return true end
     if type(a) ~= "table" or type(b) ~= "table" or depth > 100 then return false end
@@ -304,7 +315,7 @@ end
 function Expect:contains(part)
     if type(self.value) == "string" then
         if not find(self.value, tostring(part), 1, true) then
-            fail(self, format("expected the text to contain %s; it was:\n%s", show(part), self.value))
+            fail(self, format("expected the text to contain %s; it was:\n%s", show(part), excerpt(self.value)))
         end
     elseif type(self.value) == "table" then
         for _, v in pairs(self.value) do if deep_equal(v, part, 0) then return self end end
@@ -317,7 +328,7 @@ end
 
 function Expect:lacks(part)
     if type(self.value) == "string" and find(self.value, tostring(part), 1, true) then
-        fail(self, format("expected the text not to contain %s; it was:\n%s", show(part), self.value))
+        fail(self, format("expected the text not to contain %s; it was:\n%s", show(part), excerpt(self.value)))
     end
     return self
 end
