@@ -17,10 +17,10 @@ import Synchronization
 /// call) that caused it, so queues that stay empty through a whole pass,
 /// with no job run meanwhile, mean every effect of that action has landed.
 final class HarnessWorld: Sendable {
-    let simulation = HarnessSimulation()
+    let simulation: HarnessSimulation
     var clock: HarnessClock { simulation.clock }
     var programs: ProgramScripts { simulation.programs }
-    /// The data folder of this test: `GIZMO_DATA_DIR` while it runs.
+    /// Where this test's modules keep their data (the store, `gz.data_path`).
     let dataFolder: URL
     private let stores: StoreDirectory
     private let registry: SessionRegistry
@@ -43,9 +43,7 @@ final class HarnessWorld: Sendable {
         dataFolder = FileManager.default.temporaryDirectory
             .appendingPathComponent("gizmolua-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dataFolder, withIntermediateDirectories: true)
-        // Stores, data paths and pushes find a module's folder through the
-        // environment (DataFolder.root); tests run one at a time.
-        setenv("GIZMO_DATA_DIR", dataFolder.path, 1)
+        simulation = HarnessSimulation(dataFolders: dataFolder)
         stores = StoreDirectory()
         self.logger = logger
         var limits = limits
@@ -132,7 +130,7 @@ final class HarnessWorld: Sendable {
     /// Sets (or appends to) a key of the module's store as `POST /push/` does.
     func push(module: String, key: String, json: String, append keep: Int?) throws(HarnessError) {
         do {
-            let store = try stores.store(in: DataFolder.root(module: module))
+            let store = try stores.store(in: dataFolder.appendingPathComponent(module))
             if let keep {
                 _ = try store.append(key, item: json, keep: keep)
             } else {
@@ -146,7 +144,7 @@ final class HarnessWorld: Sendable {
     /// A key's value in the module's store, as JSON (nil: no value).
     func read(module: String, key: String) throws(HarnessError) -> String? {
         do {
-            switch try stores.store(in: DataFolder.root(module: module)).get(key).contents {
+            switch try stores.store(in: dataFolder.appendingPathComponent(module)).get(key).contents {
             case .absent: return nil
             case .value(let json): return json
             case .list(let items, _): return "[" + items.joined(separator: ",") + "]"
@@ -212,9 +210,11 @@ final class HarnessWorld: Sendable {
 final class HarnessSimulation: Simulation {
     let clock = HarnessClock()
     let programs: ProgramScripts
+    let dataFolders: URL
     private let variables = Mutex<[String: String]>([:])
 
-    init() {
+    init(dataFolders: URL) {
+        self.dataFolders = dataFolders
         programs = ProgramScripts(clock: clock)
     }
 

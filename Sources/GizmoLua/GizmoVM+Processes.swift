@@ -233,7 +233,7 @@ extension GizmoVM {
         var opened: ConfinedFile
         do throws(ConfinedFile.Refusal) {
             do throws(ConfinedFile.Refusal) {
-                opened = try ConfinedFile.open(file.path, inside: [DataFolder(script: script).root, script.directory])
+                opened = try ConfinedFile.open(file.path, inside: [dataFolder.root, script.directory])
             } catch .outside {
                 if let refusal = limits.grants.refusalToRead(file.path, api: "gz.process") {
                     return .failure(LaunchFailure(refusal))

@@ -58,7 +58,9 @@ public actor GizmoVM {
     public nonisolated let generation: Int
     /// What the script serves beside its page (images, js_file, add_content).
     public nonisolated let resources = SessionResources()
-    nonisolated var dataFolder: DataFolder { DataFolder(script: script, grants: limits.grants) }
+    nonisolated var dataFolder: DataFolder {
+        DataFolder(script: script, base: limits.simulation?.dataFolders, grants: limits.grants)
+    }
     var lua: LuaState?
     private var turnFunction: Int32 = 0
     private var timers: [Int: StateTimer] = [:]

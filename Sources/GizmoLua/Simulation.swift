@@ -1,3 +1,4 @@
+import Foundation
 import GizmoProcess
 
 /// What a state runs on when the test harness (`gizmolua test`) stands in
@@ -9,6 +10,10 @@ public protocol Simulation: Sendable {
     /// now; the answer cancels it. Timers due at the same moment fire in the
     /// order they were scheduled.
     func schedule(after seconds: Double, _ fire: @escaping @Sendable () async -> Void) -> SimulatedTimer
+
+    /// Where the modules' data folders are (`<this>/<module>`), instead of
+    /// `GIZMO_DATA_DIR`: each test has its own, and tests may run side by side.
+    var dataFolders: URL { get }
 
     /// Variables `gz.env` shows over the process's (`t.open(script, {env =})`).
     var environment: [String: String] { get }

@@ -293,6 +293,7 @@ final class TestWorld: Simulation {
     init() { scripts = ProgramScripts(clock: clock) }
 
     var environment: [String: String] { [:] }
+    var dataFolders: URL { FileManager.default.temporaryDirectory }
 
     func schedule(after seconds: Double, _ fire: @escaping @Sendable () async -> Void) -> SimulatedTimer {
         clock.schedule(after: seconds, fire)
