@@ -3,6 +3,9 @@
 #   make serve        build, then serve scripts/ on 127.0.0.1:9898 (HOST=, PORT= to change)
 #   make build        debug build (.build/debug/gizmolua)
 #   make run          build, then run SCRIPT (default: the hello_env demo)
+#   make install      release build, then gizmolua into $(PREFIX)/bin (PREFIX default
+#                     /usr/local; DESTDIR honoured) and the annotated Lua library into
+#                     $(PREFIX)/share/gizmolua/lua; `make uninstall` removes both
 #   make test         unit tests (swift test) + browser tests (pytest, headless Chromium)
 #   make unit | e2e   one half of `make test`
 #   make gizmo-tests  the demos' own tests (scripts/**/*_test.lua) under `gizmolua test`
@@ -92,7 +95,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run test unit e2e gizmo-tests bench bench-apt bench-h5gizmos profile poem-audio clean \
+.PHONY: deps test-deps test-apt build serve run install uninstall test unit e2e gizmo-tests bench bench-apt bench-h5gizmos profile poem-audio clean \
         container-deps container-base release container-image container-test \
         fuzz fuzz-smoke fuzz-build fuzz-deps
 
@@ -123,6 +126,28 @@ serve: build
 
 run: build
 	$(BIN) run $(SCRIPT)
+
+# The release binary, and the Lua library whose LuaLS annotations an editor
+# reads: `gizmolua new` points a module's .luarc.json at LUA_LIB when it lies
+# beside the binary (../share/gizmolua/lua), else at the source tree's
+# Resources (docs/lua-api.md, "Editor support"). gizmo.test's library goes in
+# as gizmo/test.lua, where require("gizmo.test") finds it. The build runs as
+# whoever runs make: `make release` first, then `sudo make install` builds nothing.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LUA_LIB := $(PREFIX)/share/gizmolua/lua
+HARNESS_LUA := Sources/GizmoHarness/Resources/test.lua
+
+install: release
+	install -D -s -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gizmolua" "$(DESTDIR)$(PREFIX)/bin/gizmolua"
+	install -d "$(DESTDIR)$(LUA_LIB)"
+	install -m 0644 Sources/GizmoLua/Resources/*.lua "$(DESTDIR)$(LUA_LIB)/"
+	if [ -f $(HARNESS_LUA) ]; then install -D -m 0644 $(HARNESS_LUA) "$(DESTDIR)$(LUA_LIB)/gizmo/test.lua"; fi
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/gizmolua and $(DESTDIR)$(LUA_LIB)"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/gizmolua"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/gizmolua"
 
 test: test-deps build fuzz-smoke
 	$(SWIFT) test --skip StoreLoadTests

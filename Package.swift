@@ -51,7 +51,7 @@ let package = Package(
                         .embedInCode("Resources/extras.lua"), .embedInCode("Resources/store.lua"),
                         .embedInCode("Resources/live.lua"), .embedInCode("Resources/files.lua"),
                         .embedInCode("Resources/fetch.lua"),
-                        .embedInCode("Resources/process.lua")]
+                        .embedInCode("Resources/process.lua"), .embedInCode("Resources/mistakes.lua")]
         ),
         .target(
             name: "GizmoServer",

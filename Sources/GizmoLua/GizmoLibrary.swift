@@ -1,7 +1,8 @@
 /// The session runtime (Resources/runtime.lua, the entry chunk) and the
 /// chunks it loads by name: its own parts (sandbox, scheduler, page,
 /// components, gizmo) and the library's parts loaded on first use (plot,
-/// inputs, bridge, proxies, extras, store, live, files, fetch, process). All are
+/// inputs, bridge, proxies, extras, store, live, files, fetch, process,
+/// mistakes). All are
 /// compiled once per process; each
 /// session loads bytecode instead of parsing.
 enum GizmoLibrary {
@@ -26,6 +27,7 @@ enum GizmoLibrary {
         "files": compile(PackageResources.files_lua, chunkName: "@gizmo/files.lua"),
         "fetch": compile(PackageResources.fetch_lua, chunkName: "@gizmo/fetch.lua"),
         "process": compile(PackageResources.process_lua, chunkName: "@gizmo/process.lua"),
+        "mistakes": compile(PackageResources.mistakes_lua, chunkName: "@gizmo/mistakes.lua"),
     ]
 
     private static func compile(_ source: [UInt8], chunkName: String) -> [UInt8] {

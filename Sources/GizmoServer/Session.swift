@@ -87,6 +87,9 @@ public final class Session: Sendable {
         return result
     }
 
+    /// No page has connected yet, and the session goes on.
+    public var isAwaitingFirstPage: Bool { lifecycle.withLock { $0.isAwaitingFirstPage } }
+
     // MARK: The page's connection
 
     /// A page connected; frames go to `sink` once it has said hello, until it

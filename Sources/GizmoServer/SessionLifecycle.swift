@@ -29,6 +29,11 @@ struct SessionLifecycle: Sendable {
     private(set) var state: State = .awaitingPage(timer: nil)
 
     var isEnded: Bool { state == .ended }
+    /// No page has connected yet (`gizmolua run` says so after a while).
+    var isAwaitingFirstPage: Bool {
+        if case .awaitingPage = state { return true }
+        return false
+    }
     private var lastToken = 0
 
     init(grace: Double, firstPageTimeout: Double?) {

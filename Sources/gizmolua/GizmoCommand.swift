@@ -6,7 +6,7 @@ struct GizmoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gizmolua",
         abstract: "Live browser dashboards for running processes, written as Lua scripts.",
-        subcommands: [ServeCommand.self, RunCommand.self, ListCommand.self, TestCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, ListCommand.self, TestCommand.self, NewCommand.self]
     )
 
     static func main() async {

@@ -52,12 +52,5 @@ struct ListCommand: ParsableCommand {
         return command.padding(toLength: width, withPad: " ", startingAt: 0) + "  # " + comment
     }
 
-    /// A word the shell reads back as it is: quoted when it holds anything
-    /// but letters, digits and `_-./+:,=@%`.
-    static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-./+:,=@%".unicodeScalars.contains($0))
-        }
-        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-    }
+    static func shellWord(_ text: String) -> String { ShellWord.quoted(text) }
 }

@@ -13,6 +13,8 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run one gizmo script, print its link and open it in a browser.",
         discussion: """
         The process ends once the page has been closed and not reopened within the grace period.
+        If nobody has opened the link after --remind-after seconds (default 30), it says so on
+        stderr once, with the link again.
         Beyond loopback every request needs the token the printed link carries (?token=, then a
         cookie), unless --no-token.
         Environment: GIZMO_USE_PORT (port to use if free), GIZMO_USE_SERVER_ADDRESS (host name to
@@ -32,6 +34,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds the session outlives a closed page, so a reload keeps it.")
     var grace: Double = 3
 
+    @Option(name: .customLong("remind-after"),
+            help: "Seconds after which, if nobody has opened the link, say so on stderr with the link again (0: never).")
+    var remindAfter: Double = 30
+
     @OptionGroup var limits: LimitOptions
 
     @Flag(name: .customLong("no-reload"), help: "Do not reload the page when the script or its files change.")
@@ -39,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if grace < 0 { throw ValidationError("--grace must not be negative") }
+        if !(remindAfter >= 0 && remindAfter <= 31_536_000) {
+            throw ValidationError("--remind-after must be from 0 (never) to 31536000 seconds (a year)")
+        }
     }
 
     func run() async throws {
@@ -83,6 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         let host = server.bindHost
         let listenPort = try server.listenPort(links: links, fallback: 0)
         let openBrowser = !noBrowser && links.mayOpenBrowser && boot.shownBy != "link"
+        let remindAfter = remindAfter
         let app = GizmoApplication.build(registry: registry, host: host, port: listenPort, logger: logger,
                                          push: StorePush(modules: .folder(script.directory, displayPath: file),
                                                          stores: stores),
@@ -94,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
             if openBrowser && !BrowserOpener.open(link) {
                 Terminal.error("gizmolua: no browser could be opened here; open the link above")
             }
+            if remindAfter > 0 { Self.remind(of: link, for: session, after: remindAfter, logger: logger) }
         }
         var services: [any Service] = [moduleServices, app,
                                        SessionService(registry: registry, exitDeadline: .seconds(1), logger: logger)]
@@ -122,5 +133,26 @@ struct RunCommand: AsyncParsableCommand {
             }
             stop.continuation.finish()
         }
+    }
+
+    /// After --remind-after seconds, says on stderr that nobody has opened
+    /// the link, if so: a link lost in a scrolled terminal (or a browser that
+    /// never came up) otherwise looks like a gizmo that hangs.
+    private static func remind(of link: String, for session: Session, after seconds: Double, logger: Logger) {
+        Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            guard session.isAwaitingFirstPage else {
+                logger.debug("the link was opened within \(shown(seconds)) s; no reminder")
+                return
+            }
+            Terminal.error("gizmolua: nobody has opened the link in \(shown(seconds)) s; "
+                + "the gizmo waits for its page at:")
+            Terminal.error("  \(link)")
+        }
+    }
+
+    /// 30 as "30", 0.5 as "0.5".
+    private static func shown(_ seconds: Double) -> String {
+        seconds == seconds.rounded() && seconds < 1e15 ? String(Int(seconds)) : String(seconds)
     }
 }

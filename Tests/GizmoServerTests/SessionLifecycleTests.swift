@@ -2,6 +2,20 @@
 import Testing
 
 struct SessionLifecycleTests {
+    /// What `gizmolua run` asks before saying nobody has opened the link.
+    @Test func itAwaitsItsFirstPageUntilOneConnectsAndNeverAgain() {
+        var life = SessionLifecycle(grace: 1, firstPageTimeout: nil)
+        _ = life.started()
+        #expect(life.isAwaitingFirstPage)
+        _ = life.pageConnected(1)
+        #expect(!life.isAwaitingFirstPage)
+        _ = life.pageDisconnected(1) // gone for now: it has been opened all the same
+        #expect(!life.isAwaitingFirstPage)
+        var discarded = SessionLifecycle(grace: 1, firstPageTimeout: nil)
+        _ = discarded.end()
+        #expect(!discarded.isAwaitingFirstPage)
+    }
+
     @Test func aReloadWithinTheGraceKeepsTheSession() {
         var life = SessionLifecycle(grace: 3, firstPageTimeout: nil)
         #expect(life.started() == .none)

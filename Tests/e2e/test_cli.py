@@ -1,8 +1,11 @@
-"""Failures of `gizmolua run`: one clear line on stderr and exit code 1."""
+"""The command line: failures of `gizmolua run` (one clear line on stderr and
+exit code 1), its reminder of a link nobody opened, and `gizmolua new`."""
 
+import json
 import re
+from pathlib import Path
 
-from gizmo_support import GIZMOS, line_of, nonempty_lines, run_to_exit
+from gizmo_support import GIZMOS, REPO, click, line_of, nonempty_lines, open_gizmo, run_to_exit, wait_text
 
 
 def test_missing_script_is_one_stderr_line(tmp_path):
@@ -26,3 +29,87 @@ def test_syntax_error_is_file_line_message(tmp_path):
     assert len(lines) == 1, result.stderr
     assert re.search(rf"bad_syntax\.lua:{line}: \S", lines[0]), lines[0]
     assert "GIZMO_LINK" not in result.stdout
+
+
+# ---- a link nobody opens -------------------------------------------------------
+
+
+def test_a_link_nobody_opens_is_repeated_on_stderr(gizmo):
+    process = gizmo(GIZMOS / "click_counter.lua", "--remind-after", "1")
+    stderr = process.wait_for_stderr(lambda text: process.url in text, timeout=30)
+
+    assert "gizmolua: nobody has opened the link in 1 s; the gizmo waits for its page at:" in stderr, stderr
+    assert f"  {process.url}\n" in stderr, stderr
+    assert "GIZMO_LINK" not in stderr  # tools reading stdout see the link once
+
+
+def test_an_opened_link_gets_no_reminder(gizmo, page):
+    # The page opens well within 15 s; the debug line says the reminder's time came.
+    process = gizmo(GIZMOS / "click_counter.lua", "--remind-after", "15", env={"GIZMO_LOG_LEVEL": "debug"})
+    open_gizmo(page, process.url)
+    stderr = process.wait_for_stderr(lambda text: "no reminder" in text, timeout=60)
+
+    assert "the link was opened within 15 s; no reminder" in stderr, stderr
+    assert "nobody has opened" not in stderr
+
+
+def test_remind_after_must_be_a_sensible_number():
+    for wrong in ("--remind-after=-1", "--remind-after=nan", "--remind-after=1e300"):
+        result = run_to_exit("run", str(GIZMOS / "click_counter.lua"), "--no-browser", wrong)
+
+        assert result.returncode != 0
+        assert "--remind-after must be from 0 (never) to 31536000 seconds" in result.stderr, result.stderr
+
+
+# ---- gizmolua new --------------------------------------------------------------
+
+
+def test_new_makes_a_module_that_runs_in_the_browser(tmp_path, gizmo, page):
+    result = run_to_exit("new", "tally", "--in", str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    module = tmp_path / "tally"
+    assert sorted(p.name for p in module.iterdir()) == [".luarc.json", "init.lua", "tally.lua", "tally_test.lua"]
+    assert f"gizmolua run {module}/tally.lua" in result.stdout
+    assert f"gizmolua test {module}" in result.stdout
+    for name in ("init.lua", "tally.lua", "tally_test.lua", ".luarc.json"):
+        assert name in result.stdout
+    # A binary run from its build folder points the editor at the source tree's library.
+    settings = json.loads((module / ".luarc.json").read_text())
+    library = Path(settings["workspace.library"][0])
+    assert (library / "gizmo.lua").is_file(), settings
+    assert library == REPO / "Sources" / "GizmoLua" / "Resources"
+
+    process = gizmo(module / "tally.lua", env={"GIZMO_DATA_DIR": str(tmp_path / "data")})
+    open_gizmo(page, process.url)
+    wait_text(page, "No clicks yet.")
+    click(page, "Count")
+    wait_text(page, "1 click")
+    click(page, "Count")
+    wait_text(page, "2 clicks")
+
+
+def test_new_never_overwrites(tmp_path):
+    assert run_to_exit("new", "tally", "--in", str(tmp_path)).returncode == 0
+    script = tmp_path / "tally" / "tally.lua"
+    script.write_text("-- mine\n")
+
+    result = run_to_exit("new", "tally", "--in", str(tmp_path))
+
+    assert result.returncode == 1
+    lines = nonempty_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert "tally already exists; nothing was changed" in lines[0]
+    assert script.read_text() == "-- mine\n"
+
+
+def test_new_says_what_a_name_may_hold(tmp_path):
+    result = run_to_exit("new", "my gizmo", "--in", str(tmp_path))
+
+    assert result.returncode == 1
+    lines = nonempty_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert "'my gizmo' cannot be a module's name" in lines[0]
+    assert "letters, digits, _, - and ." in lines[0]
+    assert list(tmp_path.iterdir()) == []
+

@@ -109,6 +109,9 @@ local function install(gz, runtime)
     ---@return gz.Template
     function gz.Template(html, opts)
         check_type(html, "string", "Template", 1)
+        -- Checked here so that a mistake names Template and the script's line.
+        check_type(opts, "table", "Template", 2, true)
+        if opts then components.check_options(opts, "Template", nil, 2) end
         local c = Html(html, opts)
         with_methods(c, Template)
         local classes = {}
@@ -160,13 +163,15 @@ local function install(gz, runtime)
         return self
     end
 
+    -- Its own options (components.check_options).
+    local image_options = { file = true, bytes = true, mime = true, width = true, height = true, alt = true }
     --- An image served beside the page: `gz.Image{file = "logo.png", width = 120}`
     --- or `gz.Image{bytes = data, mime = "image/png"}`.
     ---@param spec gz.ImageOptions
     ---@return gz.Image
     function gz.Image(spec)
         check_type(spec, "table", "Image", 1)
-        local c = new_component("img", "gz-image", spec, "Image", 1)
+        local c = new_component("img", "gz-image", spec, "Image", 1, image_options)
         with_methods(c, Image)
         c._attrs = { src = image_source(c, spec, "Image"), alt = spec.alt and tostring(spec.alt) or "" }
         if spec.width or spec.height then c:resize({ width = spec.width, height = spec.height }) end

@@ -152,10 +152,31 @@ function components.own_kids(c)
 end
 local own_kids = components.own_kids
 
+-- The options every constructor takes (new_component applies them). Each
+-- constructor names its own in one table, made once per session with its
+-- part and shared by every call: a check costs a lookup per option given.
+local common_options = { css = true, class = true, title = true }
+
+-- Raises at the script's line when `opts` holds a key that is neither one of
+-- `own` (the constructor's options; nil for none) nor a common one, naming
+-- the options there are: a misspelled option (on_clik) would otherwise be
+-- ignored without a word. `level` counts as error's does, from the caller of
+-- check_options.
+function components.check_options(opts, fname, own, level)
+    for key in next, opts do
+        if not common_options[key] and not (own and own[key]) then
+            components.load_part("mistakes").unknown_option(fname, key, { common_options, own }, level + 1)
+        end
+    end
+end
+local check_options = components.check_options
+
 -- Options are the last argument, #2 for most constructors and #1 for those
--- that take only options (Slider, Image): `n` says which.
-function components.new_component(tag, class, opts, fname, n)
+-- that take only options (Slider, Image): `n` says which. `own` is the set
+-- of the constructor's own options (check_options).
+function components.new_component(tag, class, opts, fname, n, own)
     check_type(opts, "table", fname, n or 2, true, 3)
+    if opts then check_options(opts, fname, own, 3) end
     next_component = next_component + 1
     -- _events (event -> callback id) is made by the first c:on: most
     -- components of a page never listen.
@@ -520,12 +541,14 @@ function gz.Text(text, opts)
     return c
 end
 
+-- Its own options (components.check_options).
+local button_options = { on_click = true, enabled = true }
 --- A button: `gz.Button("Go", {on_click = function(event) ... end, enabled = true})`.
 ---@param label any
 ---@param opts? gz.ButtonOptions
 ---@return gz.Component
 function gz.Button(label, opts)
-    local c = new_component("button", "gz-button", opts, "Button")
+    local c = new_component("button", "gz-button", opts, "Button", 2, button_options)
     c._text = label == nil and "" or tostring(label)
     c._attrs = { type = "button" }
     if opts then
@@ -543,10 +566,11 @@ end
 ---@class gz.ContainerOptions: gz.Options
 ---@field child_css? table<string, string|number|false> CSS applied to every child
 
+local container_options = { child_css = true }
 local function container(class, fname, other)
     return function(children, opts)
         check_type(children, "table", fname, 1)
-        local c = new_component("div", class, opts, fname)
+        local c = new_component("div", class, opts, fname, 2, container_options)
         for _, child in ipairs(children) do c:add(as_component(child, fname, 1, other)) end
         if opts and opts.child_css ~= nil then
             check_type(opts.child_css, "table", fname, 2)

@@ -140,12 +140,14 @@ local function install(gz, runtime)
         return self
     end
 
+    -- Its own options (components.check_options).
+    local clickable_options = { on_click = true, color = true }
     --- Text that looks and acts like a link: `gz.ClickableText("more", {on_click = fn})`.
     ---@param text any
     ---@param opts? gz.ClickableTextOptions
     ---@return gz.Component
     function gz.ClickableText(text, opts)
-        local c = new_component("span", "gz-clickable", opts, "ClickableText")
+        local c = new_component("span", "gz-clickable", opts, "ClickableText", 2, clickable_options)
         c._text = text == nil and "" or tostring(text)
         c._attrs = { role = "button", tabindex = "0" }
         if opts then

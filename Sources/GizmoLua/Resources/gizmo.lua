@@ -96,11 +96,20 @@ end
 components.element_proxy = function(id) return load_part("proxies").proxy({ el = id }) end
 components.to_expr = function(value) return load_part("proxies").to_expr(value) end
 
+-- The first mistake a script makes loads the part that says what it meant.
+components.load_part = load_part
+
+-- A name that is neither in gz nor in a part is a mistake, raised at the
+-- script's line with the nearest name (`gz.Buton`: did you mean gz.Button?)
+-- rather than answered as nil, which would fail later as "attempt to call a
+-- nil value (field 'Buton')".
 setmetatable(gz, { __index = function(_, key)
     if options.service and (key == "window" or key == "document") then
         error("gz." .. key .. ": a module's service has no page", 2)
     end
-    return from_part(gz_parts, gz, key)
+    local value = from_part(gz_parts, gz, key)
+    if value == nil then load_part("mistakes").unknown_name(key, { gz, gz_parts }, 2) end
+    return value
 end })
 
 -- ---------------------------------------------------------------------------

@@ -10,9 +10,15 @@ local type, tostring, tonumber, ipairs, pairs, error, rawset =
 ---@param runtime table the runtime's modules (runtime.lua)
 local function install(gz, runtime)
     local components = runtime.components
-    local check_type, new_component, with_methods, set_prop, escape_html =
-        components.check_type, components.new_component, components.with_methods, components.set_prop,
-        components.escape_html
+    local check_type, check_options, new_component, with_methods, set_prop, escape_html =
+        components.check_type, components.check_options, components.new_component, components.with_methods,
+        components.set_prop, components.escape_html
+
+    -- Each constructor's own options (components.check_options).
+    local input_options = { type = true, size = true, placeholder = true, on_change = true, on_enter = true }
+    local slider_options = { minimum = true, maximum = true, step = true, value = true, on_change = true }
+    local range_options = { minimum = true, maximum = true, step = true, values = true, on_change = true }
+    local choice_options = { selected = true, on_change = true }
 
     --- A text field (gz.Input, gz.LabelledInput).
     ---@class gz.Input: gz.Component
@@ -48,7 +54,7 @@ local function install(gz, runtime)
     ---@param opts? gz.InputOptions
     ---@return gz.Input
     function gz.Input(value, opts)
-        local c = new_component("input", "gz-input", opts, "Input")
+        local c = new_component("input", "gz-input", opts, "Input", 2, input_options)
         with_methods(c, Input, input_track(text_value))
         value = value == nil and "" or tostring(value)
         c.value = value
@@ -94,6 +100,9 @@ local function install(gz, runtime)
     ---@param opts? gz.InputOptions
     ---@return gz.LabelledInput
     function gz.LabelledInput(label, value, opts)
+        -- Checked here so that a mistake names LabelledInput and the script's line.
+        check_type(opts, "table", "LabelledInput", 3, true)
+        if opts then check_options(opts, "LabelledInput", input_options, 2) end
         local c = gz.Input(value, opts)
         c.label_container = new_component("label", "gz-labelled", nil, "LabelledInput")
         c.label_container:add(gz.Text(label, { class = "gz-label" }))
@@ -135,7 +144,7 @@ local function install(gz, runtime)
         check_type(opts.on_change, "function", "Slider", 1, true, 2)
         local minimum, maximum = opts.minimum or 0, opts.maximum or 100
         if minimum > maximum then error("Slider: minimum is greater than maximum", 2) end
-        local c = new_component("input", "gz-slider", opts, "Slider", 1)
+        local c = new_component("input", "gz-slider", opts, "Slider", 1, slider_options)
         with_methods(c, Input, input_track(number_value))
         local value = math.min(math.max(opts.value or minimum, minimum), maximum)
         c.value = value
@@ -185,7 +194,7 @@ local function install(gz, runtime)
         check_type(opts.on_change, "function", "RangeSlider", 1, true, 2)
         local minimum, maximum = opts.minimum or 0, opts.maximum or 100
         local values = opts.values or { minimum, maximum }
-        local c = new_component("div", "gz-range-slider", opts, "RangeSlider", 1)
+        local c = new_component("div", "gz-range-slider", opts, "RangeSlider", 1, range_options)
         with_methods(c, RangeSlider)
         local function moved(_, e)
             local low, high = c.low.value, c.high.value
@@ -284,7 +293,7 @@ local function install(gz, runtime)
         return function(list, opts)
             local choices = choices_of(list, fname)
             check_type(opts, "table", fname, 2, true, 2)
-            local c = new_component("div", "gz-choices", opts, fname)
+            local c = new_component("div", "gz-choices", opts, fname, 2, choice_options)
             with_methods(c, Chooser, { change = function(self, e)
                 local i = tonumber(e and e.value)
                 if not i or not self.choices[i] then return end
@@ -362,7 +371,7 @@ local function install(gz, runtime)
     function gz.DropDownSelect(list, opts)
         local choices = choices_of(list, "DropDownSelect")
         check_type(opts, "table", "DropDownSelect", 2, true, 2)
-        local c = new_component("select", "gz-select", opts, "DropDownSelect")
+        local c = new_component("select", "gz-select", opts, "DropDownSelect", 2, choice_options)
         with_methods(c, DropDown, { change = function(self, e)
             local i = tonumber(e and e.value)
             if not i or not self.choices[i] then return end

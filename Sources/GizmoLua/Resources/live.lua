@@ -33,6 +33,9 @@ local function install(gz, runtime)
         components.mounted, runtime.page.emit
     local at_end_of_turn = runtime.scheduler.at_end_of_turn
     local live = components.live
+    -- Each constructor's own options (components.check_options).
+    local progress_options = { value = true, maximum = true, label = true }
+    local log_options = { keep = true }
 
     -- "Progress: value must be a finite number, not nan", raised `level`
     -- frames above the caller (as error() counts).
@@ -118,7 +121,7 @@ local function install(gz, runtime)
         local value = opts.value
         if value == nil then value = 0 end
         if value ~= nil then value = clamp(finite(value, "Progress", "argument #1 field 'value'", 2), maximum) end
-        local c = new_component("div", "gz-progress", opts, "Progress", 1)
+        local c = new_component("div", "gz-progress", opts, "Progress", 1, progress_options)
         with_methods(c, Progress)
         c.value, c.maximum = value, maximum
         if opts.label ~= nil then c._label = tostring(opts.label) end
@@ -256,7 +259,7 @@ local function install(gz, runtime)
             error(format("Log: argument #1 field 'keep' must be a whole number from 1 to %d, not %s", MAX_KEEP,
                 tostring(keep)), 2)
         end
-        local c = new_component("div", "gz-log", opts, "Log", 1)
+        local c = new_component("div", "gz-log", opts, "Log", 1, log_options)
         with_methods(c, Log)
         c._attrs = { role = "log", tabindex = "0" }
         local st = { keep = floor(keep), lines = {}, first = 1, last = 0, sent = 0 }

@@ -887,6 +887,9 @@ local function install(gz, runtime)
         return v
     end
 
+    -- Its own options (components.check_options).
+    local plot_options = { width = true, height = true, title = true, xlabel = true, ylabel = true,
+        max_points = true }
     --- A chart of line and scatter series drawn as SVG:
     --- `gz.Plot{title = "t", xlabel = "x", ylabel = "y"}:line(xs, ys, {label = "sin"})`.
     ---@param opts? gz.PlotOptions
@@ -895,6 +898,7 @@ local function install(gz, runtime)
         check_type(opts, "table", "Plot", 1, true)
         local component_opts
         if opts then
+            components.check_options(opts, "Plot", plot_options, 2)
             if opts.css ~= nil and type(opts.css) ~= "table" then
                 field_error("Plot", 1, "css", "a table", opts.css, 2)
             end
