@@ -142,7 +142,7 @@ install: release
 	install -D -s -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gizmolua" "$(DESTDIR)$(PREFIX)/bin/gizmolua"
 	install -d "$(DESTDIR)$(LUA_LIB)"
 	install -m 0644 Sources/GizmoLua/Resources/*.lua "$(DESTDIR)$(LUA_LIB)/"
-	if [ -f $(HARNESS_LUA) ]; then install -D -m 0644 $(HARNESS_LUA) "$(DESTDIR)$(LUA_LIB)/gizmo/test.lua"; fi
+	install -D -m 0644 $(HARNESS_LUA) "$(DESTDIR)$(LUA_LIB)/gizmo/test.lua"
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/gizmolua and $(DESTDIR)$(LUA_LIB)"
 
 uninstall:

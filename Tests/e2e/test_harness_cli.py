@@ -51,3 +51,12 @@ def test_a_missing_path_is_an_error():
     result = gizmolua_test("no/such/folder")
     assert result.returncode == 1
     assert "no/such/folder: no such file or folder" in result.stdout
+
+
+def test_a_new_module_passes_its_own_tests(tmp_path):
+    made = subprocess.run([str(BIN), "new", "tally", "--in", str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, env=child_env())
+    assert made.returncode == 0, made.stdout + made.stderr
+    result = gizmolua_test("tally", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("3 passed, 0 failed")
