@@ -1,5 +1,6 @@
 import Foundation
 import GizmoLua
+import GizmoServer
 import Logging
 
 /// `gizmolua test`: finds the `*_test.lua` files under the paths, runs each
@@ -28,7 +29,7 @@ public final class TestRunner {
     }
 
     /// The suffix that makes a Lua file a test file.
-    public static let suffix = "_test.lua"
+    public static let suffix = Catalog.testSuffix
 
     /// Runs every test file under `paths` (files or folders, searched
     /// recursively; hidden folders and `.build` are skipped).

@@ -7,14 +7,17 @@ import Synchronization
 /// A folder whose top level holds scripts is a module named after the
 /// folder; each sub-folder holding scripts is a module of its own name.
 /// Scripts are the `.lua` files of a module's top level except `init.lua`
-/// (whose leading comment is the module's description) and files whose names
-/// start with `_` (helpers for `require`). Docs are read as text and scripts
+/// (whose leading comment is the module's description), files whose names
+/// start with `_` (helpers for `require`) and tests (`*_test.lua`, run by
+/// `gizmolua test`, not served). Docs are read as text and scripts
 /// are only compiled, never run.
 ///
 /// Every ``scan()`` reads the folders again, so new, changed and deleted
 /// files show at once; a file whose size and modification time have not
 /// changed is not read or compiled again.
 public final class Catalog: Sendable {
+    /// The suffix of a gizmo's test files (`gizmolua test`), which are not scripts to serve.
+    public static let testSuffix = "_test.lua"
     /// A folder as given on the command line, and where it is.
     public struct Root: Sendable, Equatable {
         public var given: String
@@ -116,7 +119,9 @@ public final class Catalog: Sendable {
     /// The module in `folder`, or nil when it holds no scripts.
     private func readModule(at folder: URL, displayFolder: String, notes: inout [String]) -> GizmoModule? {
         guard let names = Self.contents(of: folder, displayFolder: displayFolder, notes: &notes) else { return nil }
-        let files = names.filter { $0.hasSuffix(".lua") && $0 != "init.lua" && !$0.hasPrefix("_") && !$0.hasPrefix(".") }.sorted()
+        let files = names.filter {
+            $0.hasSuffix(".lua") && $0 != "init.lua" && !$0.hasPrefix("_") && !$0.hasPrefix(".") && !$0.hasSuffix(Self.testSuffix)
+        }.sorted()
         var scripts: [CatalogScript] = []
         let moduleName = folder.lastPathComponent
         for fileName in files {

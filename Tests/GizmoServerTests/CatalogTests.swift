@@ -44,6 +44,16 @@ struct CatalogTests {
         #expect(listing.modules[0].scripts.first?.displayPath == "\(folder.path)/demos/broken.lua")
     }
 
+    /// A gizmo's tests sit beside its scripts; they are run by `gizmolua
+    /// test`, never listed or served as gizmos.
+    @Test func testFilesAreNotScripts() throws {
+        let folder = TemporaryFolder()
+        _ = folder.write("tally/tally.lua", "local gz = require('gizmo')")
+        _ = folder.write("tally/tally_test.lua", "local t = require('gizmo.test')")
+        let listing = try Catalog(folders: [folder.url.path]).scan()
+        #expect(listing.module(named: "tally")?.scripts.map(\.file.lastPathComponent) == ["tally.lua"])
+    }
+
     /// The catalog reads one level of folders, so a loop cannot hold it; a
     /// link back to a served folder would only list its scripts twice.
     @Test func aSymlinkLoopIsSkippedWithANote() throws {
