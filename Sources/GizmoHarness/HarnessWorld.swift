@@ -35,6 +35,22 @@ final class HarnessWorld: Sendable {
         var sessions: [Session] = []
         var pages: [HarnessPage] = []
         var closed = false
+        /// Why the world stopped waiting for quiet, until the test is told.
+        var stuck: String?
+    }
+
+    /// Real seconds a settle may take before the world gives up on quiet
+    /// (a watch that changes the key it watches never settles).
+    static let settleLimit: TimeInterval = 30
+    /// Timers one `t.advance` may fire (`gz.every(0, fn)` would never end it).
+    static let maxFiresPerAdvance = 100_000
+
+    /// Why the last action never settled, once: the test's call raises it.
+    func takeStuck() -> String? {
+        state.withLock { state in
+            defer { state.stuck = nil }
+            return state.stuck
+        }
     }
 
     /// - Parameter limits: the command line's limits and grants; the world
@@ -161,7 +177,14 @@ final class HarnessWorld: Sendable {
     func advance(_ seconds: Double) async {
         let limit = clock.now + seconds
         await settle()
+        var fired = 0
         while let fire = clock.takeNext(until: limit) {
+            fired += 1
+            if fired > Self.maxFiresPerAdvance {
+                return state.withLock {
+                    $0.stuck = "t.advance: \(Self.maxFiresPerAdvance) timers fired before the clock reached its end; a timer that sets itself again at once (gz.after(0, fn) from fn) never lets time move"
+                }
+            }
             await fire()
             await settle()
         }
@@ -170,7 +193,13 @@ final class HarnessWorld: Sendable {
     /// Waits until no state of this world has work left (above), answering
     /// each page's `gz.get` the test gave an answer for on the way.
     func settle() async {
+        let deadline = Date().addingTimeInterval(Self.settleLimit)
         while true {
+            if Date() > deadline {
+                return state.withLock {
+                    $0.stuck = "the gizmo never settled: its states kept working for \(Int(Self.settleLimit)) s after the last action (a watch that changes the key it watches, or a handler that starts itself again?)"
+                }
+            }
             let answered = await answerGets()
             let queues = state.withLock { state in
                 state.sessions.map(\.queue) + state.services.values.flatMap { $0.all.map(\.queue) }

@@ -38,7 +38,7 @@ extension TestFile {
             ("advance", { [unowned self] call in
                 guard let seconds = call.number(at: 1), let world = self.world else { return .returning(0) }
                 Self.wait { await world.advance(seconds) }
-                return .returning(0)
+                return self.raiseIfStuck() ?? .returning(0)
             }),
             ("now", { [unowned self] call in
                 call.push(self.world?.clock.now ?? 0)
@@ -50,6 +50,12 @@ extension TestFile {
             ("fake", { [unowned self] call in self.fake(call) }),
             ("source", { [unowned self] call in self.source(call) }),
         ]
+    }
+
+    /// The world gave up waiting for quiet (``HarnessWorld/settleLimit``):
+    /// the test's call raises why.
+    func raiseIfStuck() -> LuaCall.Outcome? {
+        world?.takeStuck().map { .raising($0) }
     }
 
     // MARK: Pages
@@ -72,6 +78,7 @@ extension TestFile {
         }
         switch opened {
         case .success(let page):
+            if let stuck = raiseIfStuck() { return stuck }
             call.push(page.number)
             return .returning(1)
         case .failure(let error):
@@ -110,6 +117,7 @@ extension TestFile {
                     }
                 }
                 if let result { throw result }
+                if let stuck = page.world.takeStuck() { throw HarnessError(stuck) }
             }
             switch operation {
             case "click": try act { try $0.click($1) }
@@ -199,6 +207,7 @@ extension TestFile {
             return call.failure(error.message)
         }
         Self.wait { await world.settle() }
+        if let stuck = raiseIfStuck() { return stuck }
         call.push(true)
         return .returning(1)
     }
