@@ -300,7 +300,9 @@ def test_the_tutorials_image_runs_its_job(page, tmp_path):
     (folder / file_block(f"{MODULE}/train.sh").path).chmod(0o755)
     (build, _) = [line for b in blocks_of("container") for line in b.text.splitlines()]
     tag = "localhost/gizmolua-tutorial:test"
-    args = build.split()[1:-2]  # build --format docker, without "-t myjob ."
+    words = build.split()
+    assert words[-3:-1] == ["-t", words[-2]] and words[-1] == ".", build
+    args = words[1:-3]  # "build --format docker", without "-t myjob ."
     built = subprocess.run([*PODMAN, *args, "--from", IMAGE, *LIMITS, "-t", tag, "."], cwd=folder,
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
