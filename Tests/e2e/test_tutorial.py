@@ -188,6 +188,7 @@ def test_the_tutorial_as_written(page, tmp_path):
             elif block.kind in ("install", "container"):
                 continue  # checked by the tests above, and by make container-test
             elif block.kind == "run":
+                check_refused_without_grant(block, folder)
                 run = start_run(block, folder)
                 follow_first_run(page, run)
                 done.append("run")
@@ -230,6 +231,19 @@ def check_tests_pass(block: Block, result: subprocess.CompletedProcess, folder: 
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert f"{MODULE}_test.lua:{line}" in output and "1 passed, 1 failed" in output, output
+
+
+def check_refused_without_grant(block: Block, folder: Path) -> None:
+    """The run line without its --allow-run stops at once with the message the tutorial shows."""
+    said = re.search(r"`(\S+:\d+: gz\.spawn: [^`]*)`", TUTORIAL.read_text())
+    assert said, "docs/tutorial.md no longer shows what run says without the grant"
+    expected = said.group(1).replace("/home/you/gizmos", str(folder))
+    command = re.sub(r" --allow-run=\S+", "", block.text.strip())
+    assert command != block.text.strip(), f"{block.where}: the run line has no --allow-run"
+    refused = subprocess.run(["bash", "-c", command], cwd=folder, env=reader_env(), capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)
+    assert refused.stderr.strip().endswith(expected), f"expected {expected!r}, got {refused.stderr!r}"
 
 
 def start_run(block: Block, folder: Path) -> GizmoProcess:
