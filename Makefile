@@ -359,7 +359,7 @@ container-image: container-base release
 
 container-test: container-image test-deps
 	GIZMOLUA_CONTAINER_IMAGE=$(CONTAINER_IMAGE) \
-	  $(VENV)/bin/python -m pytest -q -m container $(PYTEST_ARGS) $(E2E_DIR)/test_container.py
+	  $(VENV)/bin/python -m pytest -q -m container $(PYTEST_ARGS) $(E2E_DIR)/test_container.py $(E2E_DIR)/test_tutorial.py
 
 clean:
 	rm -rf .build $(CONTAINER_WORK) $(VENV) $(E2E_DIR)/__pycache__ .pytest_cache
