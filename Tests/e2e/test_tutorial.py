@@ -150,6 +150,10 @@ def test_the_install_line_names_a_real_target():
     assert block.text.strip() == "make install", block.text
     assert re.search(r"^install:", makefile, re.M), "the Makefile has no install target"
     assert "PREFIX" in makefile and "/usr/local" in makefile, "the Makefile's install has no PREFIX defaulting to /usr/local"
+    # The README section the step points at, for what it installs and how long it takes.
+    section = re.search(r'the README\'s "([^"]+)"', " ".join(TUTORIAL.read_text().split()))
+    assert section, "the install step no longer points at a section of the README"
+    assert f"## {section.group(1)}\n" in (REPO / "README.md").read_text(), f"README.md has no section {section.group(1)!r}"
 
 
 def test_the_container_lines_name_the_image_its_scripts_folder_and_grant():
