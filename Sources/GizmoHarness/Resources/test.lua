@@ -6,10 +6,10 @@
 -- Every function that can fail raises at the test's line (level 2 or 3),
 -- so a failure names the line of the test file that asked.
 
-local host, chunk_name, folder = ...
+local host, chunk_name = ...
 
-local type, error, pairs, ipairs, tostring, select = type, error, pairs, ipairs, tostring, select
-local format, find, rep, concat = string.format, string.find, string.rep, table.concat
+local type, error, pairs, tostring, select = type, error, pairs, tostring, select
+local format, find, concat = string.format, string.find, table.concat
 local encode, decode, null = host.json_encode, host.json_decode, host.json_null
 
 ---@class gizmo.test
