@@ -55,12 +55,12 @@ final class HarnessWorld: Sendable {
 
     /// - Parameter limits: the command line's limits and grants; the world
     ///   puts itself in as their simulation.
-    init(limits: SessionLimits, serviceLimits: SessionLimits, logger: Logger) throws {
+    init(limits: SessionLimits, serviceLimits: SessionLimits, storeLimits: StoreLimits = .init(), logger: Logger) throws {
         dataFolder = FileManager.default.temporaryDirectory
             .appendingPathComponent("gizmolua-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dataFolder, withIntermediateDirectories: true)
         simulation = HarnessSimulation(dataFolders: dataFolder)
-        stores = StoreDirectory()
+        stores = StoreDirectory(limits: storeLimits)
         self.logger = logger
         var limits = limits
         limits.simulation = simulation

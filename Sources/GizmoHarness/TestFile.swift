@@ -1,5 +1,6 @@
 import Foundation
 import GizmoLua
+import GizmoStore
 import Logging
 import Synchronization
 
@@ -17,6 +18,7 @@ final class TestFile {
     let location: Location
     private let limits: SessionLimits
     private let serviceLimits: SessionLimits
+    private let storeLimits: StoreLimits
     private let logger: Logger
     private let output: (String) -> Void
     /// The world of the test running now.
@@ -24,7 +26,9 @@ final class TestFile {
     /// The scripted programs the test running now declared, by number.
     var fakes: [FakeProgram] = []
 
-    init(location: Location, limits: SessionLimits, serviceLimits: SessionLimits, logger: Logger, output: @escaping (String) -> Void) {
+    init(location: Location, limits: SessionLimits, serviceLimits: SessionLimits, storeLimits: StoreLimits,
+         logger: Logger, output: @escaping (String) -> Void) {
+        self.storeLimits = storeLimits
         self.location = location
         self.limits = limits
         self.serviceLimits = serviceLimits
@@ -84,7 +88,7 @@ final class TestFile {
 
     private func startWorld() -> HarnessWorld? {
         fakes = []
-        world = try? HarnessWorld(limits: limits, serviceLimits: serviceLimits, logger: logger)
+        world = try? HarnessWorld(limits: limits, serviceLimits: serviceLimits, storeLimits: storeLimits, logger: logger)
         return world
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GizmoLua
+import GizmoStore
 import GizmoServer
 import Logging
 
@@ -15,13 +16,16 @@ public final class TestRunner {
 
     private let limits: SessionLimits
     private let serviceLimits: SessionLimits
+    private let storeLimits: StoreLimits
     private let logger: Logger
     private let output: (String) -> Void
 
     /// - Parameters:
     ///   - limits: the command line's limits and grants for every session.
     ///   - output: takes each line of the report.
-    public init(limits: SessionLimits, serviceLimits: SessionLimits, logger: Logger, output: @escaping (String) -> Void) {
+    public init(limits: SessionLimits, serviceLimits: SessionLimits, storeLimits: StoreLimits = .init(), logger: Logger,
+                output: @escaping (String) -> Void) {
+        self.storeLimits = storeLimits
         self.limits = limits
         self.serviceLimits = serviceLimits
         self.logger = logger
@@ -48,7 +52,7 @@ public final class TestRunner {
             output("no test files (*\(Self.suffix)) under \(paths.joined(separator: ", "))")
         }
         for location in files {
-            TestFile(location: location, limits: limits, serviceLimits: serviceLimits, logger: logger, output: output).run(into: &summary)
+            TestFile(location: location, limits: limits, serviceLimits: serviceLimits, storeLimits: storeLimits, logger: logger, output: output).run(into: &summary)
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         output("\(summary.passed) passed, \(summary.failed) failed (\(seconds) s)")

@@ -25,12 +25,13 @@ struct TestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Terminal.bootstrapLogging(defaultLevel: .critical)
-        let (sessionLimits, serviceLimits) = (limits.limits, limits.serviceLimits)
+        let (sessionLimits, serviceLimits, storeLimits) = (limits.limits, limits.serviceLimits, limits.storeLimits)
         let paths = self.paths.isEmpty ? ["."] : self.paths
         // The runner blocks while sessions run on Swift's pool: a thread of its own.
         let summary = await withCheckedContinuation { (continuation: CheckedContinuation<TestRunner.Summary, Never>) in
             let thread = Thread {
-                let runner = TestRunner(limits: sessionLimits, serviceLimits: serviceLimits, logger: logger) { line in
+                let runner = TestRunner(limits: sessionLimits, serviceLimits: serviceLimits, storeLimits: storeLimits,
+                                        logger: logger) { line in
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
                 continuation.resume(returning: runner.run(paths: paths))

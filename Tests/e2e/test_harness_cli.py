@@ -60,3 +60,10 @@ def test_a_new_module_passes_its_own_tests(tmp_path):
     result = gizmolua_test("tally", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("3 passed, 0 failed")
+
+
+def test_the_command_lines_store_limits_reach_the_tests():
+    result = gizmolua_test("Tests/harness/limits", "--store-value-limit", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Without the flag the same value fits, and the test's expectation fails.
+    assert gizmolua_test("Tests/harness/limits").returncode == 1

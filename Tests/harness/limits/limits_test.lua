@@ -1,0 +1,10 @@
+-- Run with --store-value-limit 1 (KiB): the command line's store limits reach the test's store.
+local t = require("gizmo.test")
+t.test("a value over the store's limit is refused", function()
+    local page = t.open("limits.lua")
+    t.push("limits", "note", "short")
+    t.expect(page:text()):contains("short")
+    local ok, message = pcall(t.push, "limits", "note", string.rep("x", 2048))
+    t.expect(ok):is_false()
+    t.expect(message):contains("1 KiB")
+end)
