@@ -27,6 +27,8 @@ static const struct {
     {"components", "components.lua"}, {"gizmo", "gizmo.lua"},
     {"plot", "plot.lua"}, {"inputs", "inputs.lua"}, {"bridge", "bridge.lua"},
     {"proxies", "proxies.lua"}, {"extras", "extras.lua"},
+    {"store", "store.lua"}, {"live", "live.lua"}, {"files", "files.lua"},
+    {"fetch", "fetch.lua"}, {"process", "process.lua"}, {"mistakes", "mistakes.lua"},
 };
 #define RUNTIME_FILE_COUNT (sizeof runtime_files / sizeof runtime_files[0])
 
