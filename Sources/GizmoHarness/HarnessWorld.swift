@@ -146,12 +146,8 @@ final class HarnessWorld: Sendable {
     /// Sets (or appends to) a key of the module's store as `POST /push/` does.
     func push(module: String, key: String, json: String, append keep: Int?) throws(HarnessError) {
         do {
-            let store = try stores.store(in: dataFolder.appendingPathComponent(module))
-            if let keep {
-                _ = try store.append(key, item: json, keep: keep)
-            } else {
-                _ = try store.set(key, json: json == "null" ? nil : json)
-            }
+            let write: PushRequest.Write = keep.map { .append(keep: $0) } ?? .set
+            _ = try write.apply(json, to: key, of: try stores.store(in: dataFolder.appendingPathComponent(module)))
         } catch {
             throw HarnessError("t.push: \(error.message)")
         }

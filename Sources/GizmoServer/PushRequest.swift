@@ -5,11 +5,28 @@ import GizmoStore
 /// What `POST /push/<module>/<key>[?append=N]` asks, checked where it enters:
 /// the module's name, the key, and whether to set the key or append to it.
 /// Anything else is a ``Refusal`` whose one line says what to do.
-struct PushRequest: Equatable {
-    enum Write: Equatable {
+public struct PushRequest: Equatable, Sendable {
+    public enum Write: Equatable, Sendable {
         case set
         /// Append the body as an item of the key's list, which keeps its last `keep` items.
         case append(keep: Int)
+
+        /// Writes `json` (a checked JSON value; `null` deletes a set key)
+        /// to `key` of `store`, as a push does, and answers the push's JSON
+        /// answer: the version, and an appended item's number. `POST /push/`
+        /// and the test harness's `t.push` both write through here.
+        public func apply(_ json: String, to key: String, of store: ModuleStore) throws(StoreError) -> String {
+            switch self {
+            case .set:
+                switch try store.set(key, json: json == "null" ? nil : json) {
+                case .written(let version): return #"{"version":\#(version)}"#
+                case .conflict: return #"{"version":null}"# // no ifVersion: never
+                }
+            case .append(let keep):
+                let appended = try store.append(key, item: json, keep: keep)
+                return #"{"seq":\#(appended.seq),"version":\#(appended.version)}"#
+            }
+        }
     }
 
     var module: String

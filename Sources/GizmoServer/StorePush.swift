@@ -77,17 +77,7 @@ public struct StorePush: Sendable {
         do {
             let answer = try await NIOThreadPool.singleton.runIfActive { () throws(StoreError) -> String in
                 // A write waits for the disk (synchronous = FULL): not on Swift's few cooperative threads.
-                let store = try stores.store(in: folder)
-                switch push.write {
-                case .set:
-                    switch try store.set(push.key, json: json == "null" ? nil : json) {
-                    case .written(let version): return #"{"version":\#(version)}"#
-                    case .conflict: return #"{"version":null}"# // no ifVersion: never
-                    }
-                case .append(let keep):
-                    let appended = try store.append(push.key, item: json, keep: keep)
-                    return #"{"seq":\#(appended.seq),"version":\#(appended.version)}"#
-                }
+                try push.write.apply(json, to: push.key, of: try stores.store(in: folder))
             }
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: answer + "\n")))
