@@ -32,7 +32,6 @@ final class HarnessWorld: Sendable {
     private struct State {
         /// Services by module folder path.
         var services: [String: ModuleServices] = [:]
-        var sessions: [Session] = []
         var pages: [HarnessPage] = []
         var closed = false
         /// Why the world stopped waiting for quiet, until the test is told.
@@ -104,10 +103,7 @@ final class HarnessWorld: Sendable {
             throw HarnessError("\(displayPath) failed to start: \(failure)")
         }
         let page = HarnessPage(session: session, world: self, number: state.withLock { $0.pages.count + 1 })
-        state.withLock {
-            $0.sessions.append(session)
-            $0.pages.append(page)
-        }
+        state.withLock { $0.pages.append(page) }
         await page.connect()
         await settle()
         return page
@@ -198,7 +194,7 @@ final class HarnessWorld: Sendable {
             }
             let answered = await answerGets()
             let queues = state.withLock { state in
-                state.sessions.map(\.queue) + state.services.values.flatMap { $0.all.map(\.queue) }
+                state.pages.map(\.session.queue) + state.services.values.flatMap { $0.all.map(\.queue) }
             }
             let before = queues.reduce(0) { $0 + $1.jobsRun }
             for queue in queues { await queue.drain() }

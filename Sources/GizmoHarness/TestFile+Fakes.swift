@@ -13,9 +13,10 @@ extension TestFile {
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             return call.failure("t.fake_run: unknown option \(unknown); the options are \(known.sorted().joined(separator: ", "))")
         }
+        /// A list of strings (none when absent); nil when it holds anything else.
         func strings(_ key: String) -> [String]? {
             guard let value = options[key] else { return [] }
-            return (value as? [Any])?.compactMap { $0 as? String }.count == (value as? [Any])?.count ? (value as? [String]) : nil
+            return value as? [String]
         }
         guard let lines = strings("lines"), let stderr = strings("stderr"), var ignores = strings("ignores") else {
             return call.failure("t.fake_run: lines, stderr and ignores must be lists of strings")

@@ -151,36 +151,41 @@ final class TestFile {
     /// CPU seconds one test may spend in its own Lua code (waiting costs none).
     static let cpuSeconds = 600.0
 
-    /// runner[op](chunk or index): nil when it passed, else the message and the test file's line.
-    private func call(_ lua: LuaState, _ runner: Int32, _ op: String, chunk: Int32? = nil, index: Int? = nil) -> (String, Int?)? {
+    /// Calls `runner[op]` with the argument `push` pushes (if any) and
+    /// answers what `read` makes of its `results` values.
+    private func invoke<T>(_ lua: LuaState, _ runner: Int32, _ op: String, push: ((LuaState) -> Void)? = nil,
+                           results: Int32, read: (LuaState) -> T) -> Result<T, LuaError> {
         lua.push(ref: runner)
         lua.replaceWithField(op)
-        if let chunk { lua.push(ref: chunk) } else { lua.push(index ?? 0) }
+        push?(lua)
         do {
-            try lua.call(arguments: 1, results: 3, cpuSeconds: Self.cpuSeconds)
+            try lua.call(arguments: push == nil ? 0 : 1, results: results, cpuSeconds: Self.cpuSeconds)
         } catch {
-            return (error.message, nil)
+            return .failure(error)
         }
-        defer { lua.pop(3) }
-        if lua.boolean(at: -3) { return nil }
-        return (lua.string(at: -2) ?? "the test failed", lua.integer(at: -1))
+        defer { lua.pop(results) }
+        return .success(read(lua))
+    }
+
+    /// runner[op](chunk or index): nil when it passed, else the message and the test file's line.
+    private func call(_ lua: LuaState, _ runner: Int32, _ op: String, chunk: Int32? = nil, index: Int? = nil) -> (String, Int?)? {
+        let outcome = invoke(lua, runner, op, push: { lua in
+            if let chunk { lua.push(ref: chunk) } else { lua.push(index ?? 0) }
+        }, results: 3) { lua -> (String, Int?)? in
+            lua.boolean(at: -3) ? nil : (lua.string(at: -2) ?? "the test failed", lua.integer(at: -1))
+        }
+        switch outcome {
+        case .success(let failure): return failure
+        case .failure(let error): return (error.message, nil)
+        }
     }
 
     private func callCount(_ lua: LuaState, _ runner: Int32) -> Int {
-        lua.push(ref: runner)
-        lua.replaceWithField("count")
-        guard (try? lua.call(arguments: 0, results: 1, cpuSeconds: Self.cpuSeconds)) != nil else { return 0 }
-        defer { lua.pop(1) }
-        return lua.integer(at: -1) ?? 0
+        (try? invoke(lua, runner, "count", results: 1) { $0.integer(at: -1) }.get()) ?? 0
     }
 
     private func callName(_ lua: LuaState, _ runner: Int32, _ index: Int) -> String {
-        lua.push(ref: runner)
-        lua.replaceWithField("name")
-        lua.push(index)
-        guard (try? lua.call(arguments: 1, results: 1, cpuSeconds: Self.cpuSeconds)) != nil else { return "test \(index)" }
-        defer { lua.pop(1) }
-        return lua.string(at: -1) ?? "test \(index)"
+        (try? invoke(lua, runner, "name", push: { $0.push(index) }, results: 1) { $0.string(at: -1) }.get()) ?? "test \(index)"
     }
 
     // MARK: Waiting for the harness

@@ -91,7 +91,7 @@ extension GizmoVM {
 
     /// The test harness's stand-in this state started with that pid, if any.
     private func standIn(pid: Int) -> (any RunningProgram)? {
-        Int32(exactly: pid).flatMap { processTable?.standIn(pid: $0) }
+        Self.standIn(pid, of: processTable)
     }
 
     /// The most bytes of lines that ever waited for this state in one
@@ -258,8 +258,12 @@ extension GizmoVM {
         }
     }
 
+    private nonisolated static func standIn(_ pid: Int, of table: ProcessTable?) -> (any RunningProgram)? {
+        Int32(exactly: pid).flatMap { table?.standIn(pid: $0) }
+    }
+
     private nonisolated static func isStandIn(_ pid: Int, of table: ProcessTable?) -> Bool {
-        Int32(exactly: pid).flatMap { table?.standIn(pid: $0) } != nil
+        standIn(pid, of: table) != nil
     }
 
     /// `process_kill(pid, name)`: true; or nil and why it failed; or false

@@ -9,7 +9,9 @@ extension GizmoVM {
         return [
             ("getenv", { call in
                 guard let name = call.string(at: 1) else { return call.badArgument(1, "getenv", "string") }
-                if let value = simulation.environment[name] ?? ProcessInfo.processInfo.environment[name] {
+                // The process's own variable through getenv, as the native
+                // host.getenv reads it, not a copy of the whole environment.
+                if let value = simulation.environment[name] ?? getenv(name).map({ String(cString: $0) }) {
                     call.push(value)
                 } else {
                     call.pushNil()
