@@ -62,7 +62,7 @@ public actor GizmoVM {
         DataFolder(script: script, base: limits.simulation?.dataFolders, grants: limits.grants)
     }
     var lua: LuaState?
-    private var turnFunction: Int32 = 0
+    private(set) var turnFunction: Int32 = 0
     private var timers: [Int: StateTimer] = [:]
     var lastTimer = 0
     /// When this session's code was last stopped by the CPU limit.

@@ -1,18 +1,49 @@
+import GizmoLua
+
 /// The child page: index.html with gizmo.css and gizmo.js inlined, so a page
-/// is one request and works under any prefix.
+/// is one request and works under any prefix; with the session's tree in it
+/// when it can be (its first paint, docs/protocol.md), so that it paints
+/// before its socket opens.
 enum ChildPage {
-    private static let parts: (head: String, tail: String) = {
-        let template = String(decoding: PackageResources.index_html, as: UTF8.self)
-            .replacingOccurrences(of: "/*GIZMO_CSS*/", with: String(decoding: PackageResources.gizmo_css, as: UTF8.self))
-            .replacingOccurrences(of: "/*GIZMO_JS*/", with: String(decoding: PackageResources.gizmo_js, as: UTF8.self))
-        // The title goes in last, so that no title text can become a marker.
-        guard let range = template.range(of: "{{TITLE}}") else {
-            preconditionFailure("index.html has no {{TITLE}} marker")
+    /// The template cut at its markers (title, head, root, first paint),
+    /// before the style sheet and script go in, so no text of theirs can
+    /// be taken for a marker.
+    private static let parts: [String] = {
+        var rest = String(decoding: PackageResources.index_html, as: UTF8.self)
+        var parts: [String] = []
+        for marker in ["{{TITLE}}", "{{HEAD}}", "{{ROOT}}", "{{FIRST}}"] {
+            guard let range = rest.range(of: marker) else { preconditionFailure("index.html has no \(marker) marker") }
+            parts.append(String(rest[..<range.lowerBound]))
+            rest = String(rest[range.upperBound...])
         }
-        return (String(template[..<range.lowerBound]), String(template[range.upperBound...]))
+        parts.append(rest)
+        return parts.map {
+            $0.replacingOccurrences(of: "/*GIZMO_CSS*/", with: String(decoding: PackageResources.gizmo_css, as: UTF8.self))
+                .replacingOccurrences(of: "/*GIZMO_JS*/", with: String(decoding: PackageResources.gizmo_js, as: UTF8.self))
+        }
     }()
 
-    static func html(title: String) -> String {
-        parts.head + HTMLText.escape(title) + parts.tail
+    /// - Parameter firstPaint: the session's tree now; without it (or when
+    ///   it cannot be written as HTML) the page renders over its socket.
+    static func html(title: String, firstPaint: RenderSnapshot? = nil) -> String {
+        var head = "", root = "", first = ""
+        if let paint = firstPaint, let tree = FirstPaintHTML.html(of: paint.root) {
+            root = tree
+            // Style sheets before the content paints; scripts before gizmo.js
+            // runs the tree's js_init code, in order, as its render would.
+            for item in paint.head {
+                let url = HTMLText.escape(item.url)
+                if item.kind == "css" {
+                    head += #"<link rel="stylesheet" href="\#(url)" data-gz-head="\#(url)">"# + "\n"
+                } else if item.kind == "script" {
+                    first += #"<script src="\#(url)" data-gz-head="\#(url)"></script>"# + "\n"
+                }
+            }
+            // `<` never appears in JSON outside a string, and inside one
+            // \u003c is the same character: no `</script>` can end this early.
+            let json = paint.json.replacingOccurrences(of: "<", with: "\\u003c")
+            first += #"<script type="application/json" id="gz-first" data-frame="\#(paint.frame)">\#(json)</script>"# + "\n"
+        }
+        return parts[0] + HTMLText.escape(title) + parts[1] + head + parts[2] + root + parts[3] + first + parts[4]
     }
 }

@@ -44,7 +44,7 @@ public enum GizmoApplication {
                 return ErrorPage.response(.notFound, title: "No such gizmo",
                                           message: "This gizmo session does not exist, or it has ended. Start the gizmo again to get a new link.")
             }
-            return HTMLResponse.page(ChildPage.html(title: session.scriptName))
+            return HTMLResponse.page(ChildPage.html(title: session.scriptName, firstPaint: await session.firstPaint()))
         }
         router.get("/gizmo/http/{id}/**") { _, context -> Response in
             let name = context.parameters.getCatchAll().joined(separator: "/")

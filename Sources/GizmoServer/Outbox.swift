@@ -40,6 +40,9 @@ final class Outbox: Sendable {
         /// with the whole tree the script built, would otherwise stay in
         /// the history of every idle session).
         var joinedOnce = false
+        /// A page showing the tree as of some frame (its first paint) is
+        /// on its way: frames are kept from then on, for it to resume after.
+        var pageExpected = false
     }
 
     private let state = Mutex(State())
@@ -83,6 +86,18 @@ final class Outbox: Sendable {
         }
     }
 
+    /// A page is about to show the tree as of now (its first paint, read
+    /// from the VM of run `generation`): frames are kept from here on, so
+    /// that its socket resumes after the number answered. Nil when the
+    /// outbox has moved to another run.
+    func expectPage(generation: Int) -> Int? {
+        state.withLock { state in
+            guard state.generation == generation else { return nil }
+            state.pageExpected = true
+            return state.history.last
+        }
+    }
+
     /// A frame made by the server itself (a reload's overlay, a refresh):
     /// numbered and kept like the VM's.
     func send(_ frame: String) {
@@ -91,7 +106,7 @@ final class Outbox: Sendable {
 
     private func broadcast(_ frame: String, in state: inout State) {
         let number = state.history.last + 1
-        guard state.joinedOnce else { return state.history.skip(number) }
+        guard state.joinedOnce || state.pageExpected else { return state.history.skip(number) }
         let numbered = Self.frame(frame, header: #"{"op":"frame","n":\#(number)}"#)
         state.history.append(number, numbered)
         for (connection, page) in state.pages where page.joined {

@@ -117,6 +117,15 @@ public final class Session: Sendable {
         return connection
     }
 
+    /// What the session shows now, for its child page's first paint; nil
+    /// when it cannot be had (the session ended, a reload is moving it to a
+    /// new run, a turn has commands waiting): the page then renders over its socket.
+    func firstPaint() async -> RenderSnapshot? {
+        guard lifecycle.withLock({ !$0.isEnded }) else { return nil }
+        let outbox = self.outbox
+        return await vm.renderSnapshot { outbox.expectPage(generation: $0) }
+    }
+
     /// One text message from the page on `connection`.
     func receive(_ text: String, from connection: Int) async {
         await vm.receive(text, from: connection)

@@ -18,11 +18,12 @@ struct GizmoApplicationTests {
     /// - Parameter grace: 0.2 s for tests that wait for a session to end; a
     ///   test whose page leaves and comes back gives it far longer, since a
     ///   loaded machine may take more than that between the two.
-    func makeApp(_ source: String = counter, grace: Double = 0.2) async throws -> (some ApplicationProtocol, SessionRegistry, Session) {
+    func makeApp(_ source: String = counter, grace: Double = 0.2,
+                 directory: URL = FileManager.default.temporaryDirectory) async throws -> (some ApplicationProtocol, SessionRegistry, Session) {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let registry = SessionRegistry(configuration: .init(grace: grace, firstPageTimeout: nil), logger: logger)
-        let script = Script(displayPath: "counter.lua", directory: FileManager.default.temporaryDirectory, source: source)
+        let script = Script(displayPath: "counter.lua", directory: directory, source: source)
         let (session, _) = try await registry.start(script)
         let app = GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, logger: logger)
         return (app, registry, session)

@@ -339,6 +339,16 @@ function page.on_frame(text, connection)
     handler(message, connection)
 end
 
+--- The render command of what is shown now and its JSON, for a page's
+--- first paint; nil while commands wait for the end of a turn (the tree
+--- would be ahead of the frames sent).
+function page.snapshot()
+    if queued > 0 then return nil end
+    local command = page.render_command()
+    local ok, text = pcall(json_encode, command)
+    if ok then return command, text end
+end
+
 --- Whether a page got a full render since the last call (the runtime then
 --- collects the render's garbage).
 function page.rendered_for_join()

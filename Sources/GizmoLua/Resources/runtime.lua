@@ -79,6 +79,7 @@ local collect_after = { boot = true, rerender = true }
 local function turn(kind, ...)
     if kind == "stats" then return stats() end
     if kind == "keep" then return runtime.keep() end
+    if kind == "snapshot" then return page.snapshot() end
     local result = turns[kind](...)
     scheduler.run_finishers()
     local frame = page.flush()

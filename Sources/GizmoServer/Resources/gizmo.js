@@ -463,11 +463,15 @@
   }
 
   function setAttributes(el, attrs) {
-    for (const name in attrs || {}) {
-      const value = attrs[name];
-      if (value === false || value == null) el.removeAttribute(name);
-      else el.setAttribute(name, value === true ? "" : String(value));
-    }
+    // `value` last: a range input fits its value to the min, max and step it
+    // has when the value is set (a slider of step 0.1 would show 0.3 as 0).
+    for (const name in attrs || {}) if (name !== "value") setAttribute(el, name, attrs[name]);
+    if (attrs && Object.hasOwn(attrs, "value")) setAttribute(el, "value", attrs.value);
+  }
+
+  function setAttribute(el, name, value) {
+    if (value === false || value == null) el.removeAttribute(name);
+    else el.setAttribute(name, value === true ? "" : String(value));
   }
 
   function listen(el, id, event, cb) {
@@ -885,9 +889,86 @@
     connect();
   }
 
+  // ---- first paint -----------------------------------------------------
+  //
+  // The server may send the page with the session's tree already in its
+  // HTML and the render command beside it (docs/protocol.md, "First
+  // paint"). The elements are taken as they are, once they match the render
+  // node for node; listeners, js_init code and live data are attached as a
+  // render would; the socket then resumes after that render's frame. HTML
+  // that does not match is replaced by the render's own building.
+
+  let firstPaint = "none";
+
+  function takeFirstPaint() {
+    const data = document.getElementById("gz-first");
+    if (!data) return;
+    data.remove();
+    let c;
+    try {
+      c = JSON.parse(data.textContent);
+    } catch (e) {
+      root.replaceChildren();
+      showError(`The page's first paint could not be read (${errorText(e)}); it renders when it connects.`);
+      return;
+    }
+    const frame = Number(data.dataset.frame);
+    lastFrame = Number.isInteger(frame) && frame >= 0 ? frame : null;
+    if (adopt(c)) {
+      firstPaint = "adopted";
+    } else {
+      firstPaint = "rebuilt";
+      pending.push(c);
+      pump();
+    }
+  }
+
+  /** Takes the elements of the page's HTML for the render's nodes; false when they do not match. */
+  function adopt(c) {
+    const found = new Map();
+    for (const el of root.querySelectorAll("[data-gz-id]")) {
+      const id = el.getAttribute("data-gz-id");
+      if (found.has(id)) return false;
+      found.set(id, el);
+    }
+    const matched = []; // [node, element], children before their parent (as build runs inits)
+    function match(node, parentEl) {
+      if (!node || typeof node !== "object" || node.id == null) return false;
+      const el = found.get(String(node.id));
+      if (!el) return false;
+      if (node.tag && (el.localName !== String(node.tag).toLowerCase() || el.namespaceURI !== root.namespaceURI)) return false;
+      const owner = parentEl ? el.parentElement && el.parentElement.closest("[data-gz-id]") : el.parentElement;
+      if (owner !== (parentEl || root)) return false;
+      for (const kid of node.kids || []) if (!match(kid, el)) return false;
+      if (node.live && node.live.kind === "log" && ![...el.childNodes].every((n) => n.nodeType === Node.TEXT_NODE)) return false;
+      matched.push([node, el]);
+      return true;
+    }
+    if (root.childNodes.length !== 1 || !match(c.node, null) || matched.length !== found.size) return false;
+    components.clear();
+    refs.clear();
+    listeners.clear();
+    const inits = [];
+    for (const [node, el] of matched) {
+      components.set(node.id, el);
+      for (const event in node.on || {}) listen(el, node.id, event, node.on[event]);
+      for (const init of node.init || []) inits.push({ el, code: init.code, args: init.args });
+      if (node.live) {
+        if (node.live.kind === "log") el.replaceChildren(); // its lines again, counted
+        buildLive(el, node.live);
+      }
+    }
+    if (c.g != null) generation = c.g;
+    runInits(inits);
+    return true;
+  }
+
   window.addEventListener("pagehide", onPageHide);
   window.addEventListener("pageshow", onPageShow);
-  window.gizmo = Object.freeze({ state: () => state, waiting: () => unacked.length, frame: () => lastFrame });
+  window.gizmo = Object.freeze({
+    state: () => state, waiting: () => unacked.length, frame: () => lastFrame, firstPaint: () => firstPaint,
+  });
   setStatus("connecting");
+  takeFirstPaint();
   connect();
 })();
