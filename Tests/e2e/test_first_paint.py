@@ -7,8 +7,10 @@ each page here is compared with its own full render after a hot reload."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import pytest
 from selenium.webdriver.common.by import By
 
 from gizmo_support import click, error_messages, http_get, open_gizmo, wait, wait_text
@@ -64,16 +66,18 @@ def module(tmp_path: Path) -> tuple[Path, Path]:
 
 
 # The tree as the DOM holds it: elements with their namespace, attributes
-# sorted (class as its names, style as the CSSOM writes it: how an attribute
-# was written does not matter, what it holds does), text, and the state of
-# form controls.
+# sorted (class as its names, style as its properties, sorted: how an
+# attribute was written does not matter, what it holds does; and a fresh
+# Lua state orders a table's keys its own way), text, and the state of form
+# controls.
 DESCRIBE = """
 function describe(node) {
   if (node.nodeType === Node.TEXT_NODE) return JSON.stringify(node.data);
   if (node.nodeType === Node.COMMENT_NODE) return "<!--" + node.data + "-->";
   const attributes = [...node.attributes].map((a) =>
     a.name === "class" ? "class=" + [...node.classList].join(" ")
-    : a.name === "style" ? "style=" + node.style.cssText : a.name + "=" + JSON.stringify(a.value)).sort();
+    : a.name === "style" ? "style=" + [...node.style].map((p) => p + ":" + node.style.getPropertyValue(p)).sort().join(";")
+    : a.name + "=" + JSON.stringify(a.value)).sort();
   let state = "";
   if ("value" in node && node.localName !== "li" && node.localName !== "meter" && node.localName !== "progress")
     state += " value:" + JSON.stringify(String(node.value));
@@ -154,3 +158,23 @@ def test_a_tree_that_cannot_be_html_renders_over_the_socket(serve, page, tmp_pat
     open_gizmo(page, f"{server.url}?module=paint&script=table")
     assert page.execute_script("return window.gizmo.firstPaint()") == "none"
     wait(page).until(lambda d: d.find_element(By.XPATH, "//td[normalize-space()='a cell']"))
+
+
+DEMOS = Path(__file__).resolve().parents[2] / "scripts" / "some_gizmo_demos"
+
+
+@pytest.mark.parametrize("script", ["hello_env", "simple_todo", "hello_curves"])
+def test_the_demos_first_paints_match_their_full_renders(serve, page, tmp_path, script):
+    folder = tmp_path / "scripts" / "demos"
+    shutil.copytree(DEMOS, folder)
+    server = serve(folder.parent)
+    open_gizmo(page, f"{server.url}?module=demos&script={script}")
+    assert page.execute_script("return window.gizmo.firstPaint()") == "adopted"
+    adopted = root_html(page)
+    generation = page.execute_script("return window.gizmo.frame()")
+    os.utime(folder / f"{script}.lua")
+    # The reload's render arrives as a frame: wait until the page applied one more.
+    wait(page).until(lambda d: d.execute_script("return window.gizmo.frame()") > generation)
+    rendered = root_html(page)
+    assert rendered == adopted, first_difference(adopted, rendered)
+    assert error_messages(page) == []
