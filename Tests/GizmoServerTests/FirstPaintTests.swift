@@ -67,6 +67,26 @@ struct FirstPaintTests {
         }
     }
 
+    /// Text a visitor typed (a to-do item) is in the page twice: as HTML
+    /// text and inside the render's JSON. Neither may end its element early.
+    @Test func textThatLooksLikeMarkupStaysText() async throws {
+        let hostile = #"</script><script>alert(1)</script><!-- </main>   &amp; "#
+        let script = """
+        local gz = require("gizmo")
+        gz.Text(\(hostile.debugDescription)):show()
+        """
+        let (app, _, session) = try await GizmoApplicationTests().makeApp(script, grace: 60)
+        try await app.test(.live) { client in
+            let (html, frame, render) = try await childPage(client, session)
+            #expect(frame != nil)
+            #expect(!html.contains("<script>alert(1)"))
+            #expect(html.components(separatedBy: "</script>").count == html.components(separatedBy: "<script").count)
+            #expect(html.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!-- &lt;/main&gt;"))
+            let node = try #require(render?["node"] as? [String: Any])
+            #expect(node["text"] as? String == hostile)
+        }
+    }
+
     @Test func aPageWhoseTreeCannotBeHTMLRendersOverItsSocket() async throws {
         let script = """
         local gz = require("gizmo")
