@@ -6,8 +6,11 @@ each page here is compared with its own full render after a hot reload."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -178,3 +181,33 @@ def test_the_demos_first_paints_match_their_full_renders(serve, page, tmp_path, 
     rendered = root_html(page)
     assert rendered == adopted, first_difference(adopted, rendered)
     assert error_messages(page) == []
+
+
+def test_html_that_does_not_match_its_render_is_rebuilt_from_it(serve, page, tmp_path):
+    """gizmo.js checks the elements against the render before it adopts
+    them; here a stray element was put into a real first paint, so the page
+    builds the render itself (and shows it without a socket: none answers)."""
+    root, _ = module(tmp_path)
+    server = serve(root)
+    status, html = http_get(server.url + "?module=paint&script=everything")
+    assert status == 200 and 'id="gz-first"' in html
+    tampered = html.replace('<main id="gz-root"><div ', '<main id="gz-root"><div data-stray="1" ', 1)
+    tampered = tampered.replace("in the left slot</div>", 'in the left slot</div><i data-gz-id="999">stray</i>', 1)
+    assert tampered.count('data-gz-id="999"') == 1
+    site = tmp_path / "site"
+    folder = site / "gizmo" / "http" / "MGR_1_2"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text(tampered)
+    (folder / "answer.js").write_text("window.answer = 42;\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    static = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=static.serve_forever, daemon=True).start()
+    try:
+        page.get(f"http://127.0.0.1:{static.server_address[1]}/gizmo/http/MGR_1_2/index.html")
+        wait(page).until(lambda d: d.execute_script("return window.gizmo && window.gizmo.firstPaint()") == "rebuilt")
+        wait_text(page, "in the left slot")
+        assert page.find_elements(By.XPATH, "//i[normalize-space()='stray']") == []
+        assert page.find_elements(By.CSS_SELECTOR, "[data-stray]") == []
+        wait(page).until(lambda d: d.find_element(By.XPATH, "//*[normalize-space()='answer 42']"))
+    finally:
+        static.shutdown()
