@@ -16,7 +16,8 @@
 #                     (part of `make test`, as is the protocol fuzzer's 10,000 frames)
 #   make poem-audio   remake scripts/waveform_poem/poem.ogg (espeak-ng + sox)
 #   make bench        release build, then time `gizmolua serve` against the
-#                     performance budgets and beside H5Gizmos (docs/performance.md);
+#                     performance budgets and beside H5Gizmos (docs/performance.md),
+#                     first paint in headless Chromium against a static copy;
 #                     figures also in BENCH_JSON (default bench-results.json)
 #   make profile      instructions per click, counted by callgrind (docs/performance.md)
 #   make bench-h5gizmos  the throwaway venv of that side by side: H5Gizmos from
@@ -168,7 +169,9 @@ e2e: test-deps build
 
 # Release binaries: the figures are about what ships, not a debug build.
 # The same flags as `release`, so the two never rebuild each other's objects.
-bench: release bench-h5gizmos
+# test-deps: Chromium, chromedriver and selenium (.venv) for the first paint,
+# which Sources/gizmobench/firstpaint/first_paint.py times.
+bench: release bench-h5gizmos test-deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
 	.build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
 

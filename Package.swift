@@ -107,6 +107,8 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // the static floor of the first-paint row serves its copy of the page
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,8 +116,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
-            // bench_h5, the Python package of the side by side with H5Gizmos (Makefile: bench-h5gizmos)
-            exclude: ["h5gizmos", "profile"]
+            // bench_h5, the Python package of the side by side with H5Gizmos (Makefile: bench-h5gizmos);
+            // the Python helpers of `make profile` and of the first-paint row
+            exclude: ["h5gizmos", "profile", "firstpaint"]
         ),
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
         .testTarget(name: "GizmoStoreTests", dependencies: ["GizmoStore", "GizmoTestFixtures"]),

@@ -10,12 +10,13 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure gizmolua serve against its performance budgets.",
         discussion: """
         Starts the gizmolua binary on a temp folder holding the click counter, hello_env, a
-        script it rewrites, a spinner and a store watcher and driver, and measures session start,
-        callback round trips (1 and many sessions), throughput, memory per idle session, hot
+        script it rewrites, a spinner and a store watcher and driver, and measures hello_env's
+        first paint in headless Chromium against its static copy served by the bench, session start,
+        callback round trips (1 and many sessions, the paced ones against the loopback floor), throughput, memory per idle session, hot
         reload, start-up, session start and SIGTERM while 500 sessions spin to their CPU limit,
         and one store key changed 10 times a second while 1000 sessions watch it (change to page,
         server CPU) with the memory of an idle watching session. Then the same
-        session start, round trip and memory of H5Gizmos, through its GizmoLink, from the venv
+        session start, round trip, memory and first paint of H5Gizmos, through its GizmoLink, from the venv
         `make bench-h5gizmos` makes, side by side as ratios.
         Run it from the package folder (it copies the scripts from there), on a quiet machine.
         """
@@ -33,7 +34,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter, reload_me or store_watcher.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions), lines (a spawned process's output) or h5gizmos.")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions), lines (a spawned process's output), first-paint (in headless Chromium) or h5gizmos.")
     var only: String?
 
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
@@ -44,6 +45,15 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("no-h5gizmos"), help: "Skip the side by side with H5Gizmos.")
     var noH5Gizmos = false
+
+    @Flag(name: .customLong("no-first-paint"), help: "Skip the first paint in headless Chromium (gizmolua's and H5Gizmos').")
+    var noFirstPaint = false
+
+    @Option(name: .customLong("first-paint-python"), help: "A Python with selenium, for the first paint (default: \(FirstPaintHelper.defaultPython) in the package folder, made by `make test-deps`).")
+    var firstPaintPython: String?
+
+    @Option(name: .customLong("first-paint-rounds"), help: "Rounds of the first paint (default 20), each opening the gizmo's page and its static copy.")
+    var firstPaintRounds: Int?
 
     @Option(name: .customLong("h5gizmos-venv"), help: "The venv with H5Gizmos and bench_h5 (default: \(H5GizmosVenv.defaultPath) in the package folder).")
     var h5GizmosVenv: String?
@@ -79,6 +89,8 @@ struct BenchCommand: AsyncParsableCommand {
             settings.linesWarmup = 10
             settings.linesCount = 30
             settings.linesBulkBytes = 10_000_000
+            settings.firstPaintRounds = 3
+            settings.firstPaintWarmup = 1
         }
         settings.idleScript = idleScript
         if let clicks {
@@ -89,16 +101,32 @@ struct BenchCommand: AsyncParsableCommand {
             guard fanoutSessions >= 1 else { throw ValidationError("--fanout-sessions must be at least 1") }
             settings.fanoutSessions = fanoutSessions
         }
+        if let firstPaintRounds {
+            guard firstPaintRounds >= 1 else { throw ValidationError("--first-paint-rounds must be at least 1") }
+            settings.firstPaintRounds = firstPaintRounds
+        }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        let alone = ["memory", "round-trip", "spinning", "fanout", "lines"]
+        let alone = ["memory", "round-trip", "spinning", "fanout", "lines", "first-paint"]
         guard only == nil || (alone + ["h5gizmos"]).contains(only) else {
-            throw ValidationError("--only takes memory, round-trip, spinning, fanout, lines or h5gizmos")
+            throw ValidationError("--only takes memory, round-trip, spinning, fanout, lines, first-paint or h5gizmos")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
+        if only == "first-paint" && noFirstPaint { throw ValidationError("--only first-paint and --no-first-paint exclude each other") }
         // Checked first: a missing venv is said before a minute of measuring, not after.
-        let h5Bench = noH5Gizmos || only.map(alone.contains) == true ? nil : try h5GizmosBench(logs: folder.logs)
+        let firstPaint = noFirstPaint || (only != nil && only != "first-paint" && only != "h5gizmos")
+            ? nil : try firstPaintHelper(logs: folder.logs)
+        let h5Bench = noH5Gizmos || only.map(alone.contains) == true ? nil : try h5GizmosBench(logs: folder.logs, firstPaint: firstPaint)
         if only == "h5gizmos", let h5Bench {
             print(Report.h5gizmos(try await h5Bench.run(progress: progress)))
+            return
+        }
+        if only == "first-paint", let firstPaint {
+            let paint = try await firstPaintRow(bench, firstPaint, settings: settings)
+            print(Report.firstPaint(paint, machine: machine))
+            if let json {
+                let run = FirstPaintRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine, firstPaint: paint)
+                try Figures.json(run).write(to: URL(filePath: json))
+            }
             return
         }
 
@@ -147,6 +175,8 @@ struct BenchCommand: AsyncParsableCommand {
             }
             return
         }
+        var paint: FirstPaintFigures?
+        if let firstPaint { paint = try await firstPaintRow(bench, firstPaint, settings: settings) }
         progress("start-up: exec to first accepted connection, \(settings.startups) runs")
         let startup = try bench.startup()
 
@@ -181,18 +211,19 @@ struct BenchCommand: AsyncParsableCommand {
             let lines = try await linesRow(bench, settings: settings)
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
-                date: ISO8601DateFormatter().string(from: Date()), machine: machine,
+                date: ISO8601DateFormatter().string(from: Date()), machine: machine, firstPaint: paint,
                 sessionStartMs: start, roundTripOneSessionMs: oneSession,
                 concurrentSessions: settings.concurrentSessions, pacedPauseMs: settings.pacedPause.milliseconds,
                 roundTripConcurrentMs: paced, roundTripConcurrentTaskClientMs: pacedTasks,
-                loopbackFloorMs: floor, roundTripSaturatedMs: saturated,
+                loopbackFloorMs: floor, roundTripOverFloor: paced.p50 / floor.p50, roundTripSaturatedMs: saturated,
                 throughputEventsPerSecond: throughput, memory: memory, memoryOwnEnvironment: memoryOwn,
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup, spinning: spinning,
                 fanout: fanout, memoryWatching: memoryWatching, lines: lines,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
-                                                      roundTripMs: oneSession, memory: memoryOwn) })
+                                                      roundTripMs: oneSession, memory: memoryOwn,
+                                                      firstPaintMs: paint?.gizmoMs) })
         } catch {
             try? await entry.shutdown()
             server.stop()
@@ -220,6 +251,23 @@ struct BenchCommand: AsyncParsableCommand {
         return (fanout, memory)
     }
 
+    /// Issue 16's first paint, on its own fresh server, before the others
+    /// (the browser's processes are gone when they start).
+    private func firstPaintRow(_ bench: Benchmarks, _ helper: FirstPaintHelper,
+                               settings: Benchmarks.Settings) async throws -> FirstPaintFigures {
+        progress("first paint: \(Benchmarks.helloEnv) in headless Chromium, then its static copy served by the bench, "
+            + "\(settings.firstPaintRounds) rounds after \(settings.firstPaintWarmup), a fresh tab each, on a fresh server")
+        return try await bench.firstPaint(helper)
+    }
+
+    /// The first paint's helper (a Python script driving Chromium), if its
+    /// Python is there; if not, an error that says how to make it.
+    private func firstPaintHelper(logs: URL) throws -> FirstPaintHelper {
+        let root = URL(filePath: package).absoluteURL
+        let python = firstPaintPython.map { URL(filePath: $0).absoluteURL } ?? root.appending(path: FirstPaintHelper.defaultPython)
+        return try FirstPaintHelper(python: python, script: root.appending(path: FirstPaintHelper.scriptPath), logs: logs)
+    }
+
     /// Issue 14's row: a spawned process's lines to the pages, then its loud
     /// sibling's output, on a fresh server.
     private func linesRow(_ bench: Benchmarks, settings: Benchmarks.Settings) async throws -> LineFigures {
@@ -231,18 +279,20 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The side-by-side run, if its venv is there; if not, an error that
     /// says how to make it.
-    private func h5GizmosBench(logs: URL) throws -> H5GizmosBench {
+    private func h5GizmosBench(logs: URL, firstPaint: FirstPaintHelper?) throws -> H5GizmosBench {
         let path = h5GizmosVenv.map { URL(filePath: $0) }
             ?? URL(filePath: package).appending(path: H5GizmosVenv.defaultPath)
         var settings = H5GizmosBench.Settings()
         settings.idleScript = idleScript
         if quick {
+            settings.firstPaintRounds = 2
             settings.starts = 3
             settings.clicks = 100
             settings.warmupClicks = 10
             settings.idleSessions = 3
         }
-        return H5GizmosBench(venv: try H5GizmosVenv(root: path.absoluteURL), logs: logs, settings: settings)
+        return H5GizmosBench(venv: try H5GizmosVenv(root: path.absoluteURL), logs: logs, settings: settings,
+                             firstPaint: firstPaint)
     }
 
     private func containerEnvironment(_ folder: BenchFolder) -> [String: String] {

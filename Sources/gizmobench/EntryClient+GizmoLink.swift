@@ -11,7 +11,7 @@ extension EntryClient {
     /// loaded from it, through GizmoLink's `/connect/` proxy.
     /// - Returns: the link (`http://127.0.0.1:PORT/connect/GIZMO_PORT/gizmo/http/ID/index.html`).
     func launchThroughGizmoLink(module: String, script: String) async throws -> URL {
-        let entry = "http://127.0.0.1:\(port)/?module=\(module)&script=\(script)&server=127.0.0.1&port=\(port)"
+        let entry = GizmoLinkProcess.entryURL(port: port, module: module, script: script)
         let (start, body) = try await get(entry, timeout: .seconds(30))
         guard start.status == .ok else { throw BenchError("GizmoLink answered \(start.status) to \(entry)") }
         let parameters = try Self.startPageParameters(String(buffer: body))

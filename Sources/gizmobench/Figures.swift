@@ -23,6 +23,8 @@ struct Figures: Codable {
     var schema = 1
     var date: String
     var machine: Machine
+    /// hello_env in headless Chromium against its static copy; nil with --no-first-paint.
+    var firstPaint: FirstPaintFigures?
     var sessionStartMs: Stats
     var roundTripOneSessionMs: Stats
     var concurrentSessions: Int
@@ -37,6 +39,9 @@ struct Figures: Codable {
     /// A TCP echo between two threads on loopback, paced like
     /// `roundTripConcurrentMs`: what the machine's wake-ups cost alone.
     var loopbackFloorMs: Stats
+    /// `roundTripConcurrentMs.p50 / loopbackFloorMs.p50`: issue 16's budget
+    /// is 3 (a host where every wake-up is dear raises both).
+    var roundTripOverFloor: Double
     /// The round trips of the throughput run: queueing, mostly.
     var roundTripSaturatedMs: Stats
     var throughputEventsPerSecond: Double
@@ -83,6 +88,14 @@ struct FanoutRun: Codable {
     var machine: Figures.Machine
     var fanout: FanoutFigures
     var memoryWatching: MemoryFigures
+}
+
+/// What `--only first-paint` measured, as its JSON file holds it.
+struct FirstPaintRun: Codable {
+    var schema = 1
+    var date: String
+    var machine: Figures.Machine
+    var firstPaint: FirstPaintFigures
 }
 
 /// What `--only lines` measured, as its JSON file holds it.

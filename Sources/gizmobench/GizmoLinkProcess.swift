@@ -50,6 +50,16 @@ final class GizmoLinkProcess {
         throw BenchError("GizmoLink did not accept connections on port \(port):\n\(errors.suffix(2000))")
     }
 
+    /// The URL that makes GizmoLink launch `module`/`script` and answer
+    /// with its start page (which sends the browser on to the gizmo's page).
+    static func entryURL(port: Int, module: String, script: String) -> String {
+        "http://127.0.0.1:\(port)/?module=\(module)&script=\(script)&server=127.0.0.1&port=\(port)"
+    }
+
+    func entryURL(module: String, script: String) -> String {
+        Self.entryURL(port: port, module: module, script: script)
+    }
+
     /// The processes GizmoLink launched that still run (a shell and a
     /// Python gizmo for each session).
     var gizmoProcesses: [pid_t] { ProcFS.descendants(of: process.processIdentifier) }

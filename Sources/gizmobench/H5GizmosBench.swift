@@ -12,6 +12,9 @@ struct H5GizmosBench {
         var warmupClicks = 50
         var idleSessions = 10
         var idleScript = Benchmarks.helloEnv
+        /// First paint of hello_env in Chromium, through GizmoLink's start page.
+        var firstPaintRounds = 5
+        var firstPaintWarmup = 1
     }
 
     static let module = "bench_h5"
@@ -19,6 +22,8 @@ struct H5GizmosBench {
     let venv: H5GizmosVenv
     let logs: URL
     let settings: Settings
+    /// Times hello_env's first paint in Chromium too, as gizmolua's; nil: not.
+    var firstPaint: FirstPaintHelper?
 
     /// Starts GizmoLink, measures, and ends GizmoLink and every gizmo it
     /// launched, whatever happened.
@@ -30,6 +35,15 @@ struct H5GizmosBench {
             progress("H5Gizmos \(venv.version): session start through GizmoLink, \(settings.starts) sessions, one after the other")
             let starts = try await sessionStart(entry)
             link.endSessions()
+            var firstPaintMs: Stats?
+            if let firstPaint {
+                progress("H5Gizmos: first paint of \(Benchmarks.helloEnv) in headless Chromium through GizmoLink's start page, "
+                    + "\(settings.firstPaintRounds) rounds")
+                let run = try await firstPaint.measure([link.entryURL(module: Self.module, script: Benchmarks.helloEnv)],
+                                                       rounds: settings.firstPaintRounds, warmup: settings.firstPaintWarmup)
+                firstPaintMs = Stats(run.pages[0].ms)
+                link.endSessions()
+            }
             progress("H5Gizmos: round trip, \(settings.clicks) clicks on one session, through GizmoLink and straight")
             let proxied = try await roundTrip(entry, direct: false)
             let direct = try await roundTrip(entry, direct: true)
@@ -38,7 +52,7 @@ struct H5GizmosBench {
             let idle = try await memoryPerIdleSession(entry, link: link)
             try await entry.shutdown()
             return H5GizmosFigures(version: venv.version, sessionStartMs: starts, roundTripMs: proxied,
-                                   roundTripDirectMs: direct, memory: idle)
+                                   roundTripDirectMs: direct, memory: idle, firstPaintMs: firstPaintMs)
         } catch {
             try? await entry.shutdown()
             throw error

@@ -45,4 +45,8 @@ struct H5GizmosFigures: Codable {
     /// The same straight to the gizmo's own port, for the proxy's share.
     var roundTripDirectMs: Stats
     var memory: Memory
+    /// hello_env's entry URL (GizmoLink's start page, which launches the gizmo
+    /// and then sends the browser to its page) until "Goodbye." is painted, in
+    /// headless Chromium, measured as gizmolua's first paint; nil when that row was skipped.
+    var firstPaintMs: Stats?
 }

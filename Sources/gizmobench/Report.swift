@@ -10,6 +10,7 @@ enum Report {
                              budget.map { "p50 <= \(ms($0))" } ?? "-",
                              budget.map { stats.p50 <= $0 ? "ok" : "MISSED" } ?? ""))
         }
+        if let paint = figures.firstPaint { lines += firstPaintRows(paint) }
         latency("session start (ms)", figures.sessionStartMs, budget: 5)
         latency("round trip, 1 session (ms)", figures.roundTripOneSessionMs, budget: 0.3)
         let sessions = figures.concurrentSessions
@@ -19,9 +20,7 @@ enum Report {
         latency("  floor: loopback TCP echo, \(String(format: "%g", rate))/s (ms)", figures.loopbackFloorMs, budget: nil)
         // Issue 16's budget is a ratio: a host whose every wake-up is dear
         // raises the floor and the round trip together.
-        let ratio = figures.roundTripConcurrentMs.p50 / figures.loopbackFloorMs.p50
-        lines.append(row("  round trip over the floor (p50 / p50)", "", String(format: "%.1fx", ratio), "", "",
-                         "<= 3x", ratio <= 3 ? "ok" : "MISSED"))
+        lines.append(ratioRow("  round trip over the floor (p50 / p50)", figures.roundTripOverFloor, atMost: 3))
         latency("round trip, \(sessions) sessions, flat out (ms)", figures.roundTripSaturatedMs, budget: nil)
         lines.append(row("throughput, \(sessions) sessions flat out (events/s)", "\(figures.roundTripSaturatedMs.count)",
                          String(format: "%.0f", figures.throughputEventsPerSecond), "", "", "-", ""))
@@ -54,6 +53,36 @@ enum Report {
         return (lines + ["", rss] + sideBySide + ["", load(figures.machine)]).joined(separator: "\n")
     }
 
+    /// hello_env's first paint in Chromium, its static copy's, and their
+    /// ratio against issue 16's budget (a ratio: both move with the machine).
+    static func firstPaintRows(_ paint: FirstPaintFigures) -> [String] {
+        func latency(_ name: String, _ stats: Stats) -> String {
+            row(name, "\(stats.count)", ms(stats.p50), ms(stats.p99), ms(stats.max), "-", "")
+        }
+        return [
+            latency("first paint of hello_env in Chromium (ms)", paint.gizmoMs),
+            latency("  floor: the same page as a static file (ms)", paint.staticMs),
+            ratioRow("  first paint over the floor (p50 / p50)", paint.ratio, atMost: 1.2),
+        ]
+    }
+
+    /// `--only first-paint`: those rows alone, under the table's header.
+    static func firstPaint(_ paint: FirstPaintFigures, machine: Figures.Machine) -> String {
+        let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
+        let about = "Chromium \(paint.browser); \(paint.rounds) rounds after \(paint.warmupRounds), interleaved; "
+            + "the child page \(paint.childPageBytes) bytes, its static copy \(paint.staticBytes); text in the DOM at p50 "
+            + "\(ms(paint.gizmoInDomMs.p50)) and \(ms(paint.staticInDomMs.p50)) ms"
+        return ([header, String(repeating: "-", count: header.count)] + firstPaintRows(paint) + ["", about, "", load(machine)])
+            .joined(separator: "\n")
+    }
+
+    /// A row whose figure is one p50 over another, against a budget of at
+    /// most `budget` times.
+    static func ratioRow(_ name: String, _ ratio: Double, atMost budget: Double) -> String {
+        row(name, "", String(format: "%.2fx", ratio), "", "", "<= \(String(format: "%g", budget))x",
+            ratio <= budget ? "ok" : "MISSED")
+    }
+
     /// The machine's CPUs and how busy it was when the run began.
     static func load(_ machine: Figures.Machine) -> String {
         "\(machine.cpus) CPUs, load average \(String(format: "%.2f", machine.loadAverage)) at the start"
@@ -71,7 +100,7 @@ enum Report {
         func kib(_ value: Double) -> String { String(format: "%.0f", value) }
         let memory = h5.memory
         let header = row("", "n", "gizmolua", "H5Gizmos", "ratio")
-        return [
+        var lines = [
             "side by side with H5Gizmos \(h5.version), its gizmos started through its GizmoLink",
             header,
             String(repeating: "-", count: header.count),
@@ -81,6 +110,12 @@ enum Report {
                 ms(h5.roundTripMs.p50), times(side.ratios.roundTrip)),
             row("memory per idle \(memory.script) session (KiB)", "\(memory.sessions)", kib(figures.memoryOwnEnvironment.perSessionKib),
                 kib(memory.perSessionKib), times(side.ratios.memoryPerSession)),
+        ]
+        if let theirs = h5.firstPaintMs, let ours = figures.firstPaint, let ratio = side.ratios.firstPaint {
+            lines.append(row("first paint of hello_env in Chromium, p50 (ms)", "\(theirs.count)", ms(ours.gizmoMs.p50),
+                             ms(theirs.p50), times(ratio)))
+        }
+        lines += [
             "",
             "H5Gizmos: session start p99 \(ms(h5.sessionStartMs.p99)) ms; round trip p99 \(ms(h5.roundTripMs.p99)) ms, "
                 + "p50 \(ms(h5.roundTripDirectMs.p50)) ms straight to the gizmo's port (not through GizmoLink)",
@@ -88,7 +123,8 @@ enum Report {
                 + "\(memory.processesRssKib / 1024) MiB RSS, GizmoLink \(memory.gizmoLinkRssBeforeKib / 1024) -> "
                 + "\(memory.gizmoLinkRssAfterKib / 1024) MiB; per session \(kib(memory.perSessionPssKib)) KiB by PSS, "
                 + "\(kib(Double(memory.processesRssAnonKib) / Double(max(memory.sessions, 1)))) KiB anonymous",
-        ].joined(separator: "\n")
+        ]
+        return lines.joined(separator: "\n")
     }
 
     /// `--only fanout`: the fan-out rows alone, under the table's header.
@@ -136,8 +172,9 @@ enum Report {
                 ms(pages.max), "p50/p99 <= 20/100", pages.p50 <= 20 && pages.p99 <= 100 ? "ok" : "MISSED"),
             row("  change to its last page (ms)", "\(fanout.changeToLastPageMs.count)", ms(fanout.changeToLastPageMs.p50),
                 ms(fanout.changeToLastPageMs.p99), ms(fanout.changeToLastPageMs.max), "-", ""),
-            row("  server CPU over the \(fanout.changes) changes (cores)", "1", String(format: "%.2f", fanout.serverCpuCores),
-                "", "", "< 1", fanout.serverCpuCores < 1 ? "ok" : "MISSED"),
+            // Issue 16's budget: 1,000 watchers at 10 Hz under one core (cores: of one core's time).
+            row("  server CPU meanwhile (cores)", "1", String(format: "%.2f", fanout.serverCpuCores),
+                "", "", "< 1 core", fanout.serverCpuCores < 1 ? "ok" : "MISSED"),
             row("    per change and watching page (µs)", "1", String(format: "%.1f", fanout.serverCpuPerPageMicroseconds),
                 "", "", "-", ""),
             row("    server threads, before and at most", "\(fanout.serverThreadsBefore)", "\(fanout.serverThreadsMost)",
@@ -171,14 +208,18 @@ enum Report {
     /// `--only h5gizmos`: H5Gizmos' figures alone.
     static func h5gizmos(_ h5: H5GizmosFigures) -> String {
         let memory = h5.memory
-        return [
+        var lines = [
             "H5Gizmos \(h5.version), through GizmoLink",
             "session start (ms): n \(h5.sessionStartMs.count), p50 \(ms(h5.sessionStartMs.p50)), p99 \(ms(h5.sessionStartMs.p99))",
             "round trip (ms): n \(h5.roundTripMs.count), p50 \(ms(h5.roundTripMs.p50)), p99 \(ms(h5.roundTripMs.p99)); "
                 + "straight to the gizmo's port p50 \(ms(h5.roundTripDirectMs.p50))",
-            "memory per idle \(memory.script) session (KiB): \(String(format: "%.0f", memory.perSessionKib)) "
-                + "(by PSS \(String(format: "%.0f", memory.perSessionPssKib)); \(memory.processes) processes for \(memory.sessions) sessions)",
-        ].joined(separator: "\n")
+        ]
+        if let paint = h5.firstPaintMs {
+            lines.append("first paint of hello_env in Chromium (ms): n \(paint.count), p50 \(ms(paint.p50)), max \(ms(paint.max))")
+        }
+        lines.append("memory per idle \(memory.script) session (KiB): \(String(format: "%.0f", memory.perSessionKib)) "
+            + "(by PSS \(String(format: "%.0f", memory.perSessionPssKib)); \(memory.processes) processes for \(memory.sessions) sessions)")
+        return lines.joined(separator: "\n")
     }
 
     private static func row(_ name: String, _ count: String, _ p50: String, _ p99: String, _ maximum: String,
