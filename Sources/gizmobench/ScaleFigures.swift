@@ -20,6 +20,9 @@ struct ScaleFigures: Codable {
         /// Server CPU over an idle window after the step, in % of one core:
         /// what the held sessions cost while nothing happens.
         var idleCpuPercent: Double?
+        /// Held sessions whose socket has closed (the server ended them, or a
+        /// ping went unanswered).
+        var lostSockets: Int
         /// Probes answered of those sent, and their slowest round trip (ms).
         var probesAnswered: Int
         var probesSent: Int

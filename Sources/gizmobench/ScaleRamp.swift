@@ -15,8 +15,9 @@ struct ScaleRamp {
         /// Held sessions probed after each step.
         var probes = 10
         var probeTimeout: TimeAmount = .seconds(30)
-        /// The server's CPU is read over this window after each step.
-        var idleWindow: Duration = .seconds(2)
+        /// The server's CPU is read over this window after each step: long
+        /// enough to take in a sixth of the pings, which come every 30 s.
+        var idleWindow: Duration = .seconds(5)
         /// Sessions opened before the baseline RSS is read (the library
         /// compiled, the pools and caches filled).
         var warmup = 20
@@ -74,14 +75,16 @@ struct ScaleRamp {
             if stop == nil { stop = await lostSessions(held, probed: step) }
             if stop != nil { break }
         }
-        if stop == nil && settings.hold > .zero {
+        // Held past the server's pings whether the target or a limit ended
+        // the ramp: the sessions held must outlive both.
+        if settings.hold > .zero, !held.isEmpty, server.process.isRunning, stop.map(\.leavesSessionsHeld) ?? true {
             progress("holding \(held.count) sessions for \(settings.hold), then measuring again")
             try? await Task.sleep(for: settings.hold)
             let step = await measure(held, warmup: warmup, baseline: baseline, previous: previous,
                                      openSeconds: 0, opened: 0)
             outcome.steps.append(step)
             progress(ScaleReport.row(step))
-            stop = await lostSessions(held, probed: step)
+            if let lost = await lostSessions(held, probed: step) { stop = stop ?? lost }
         }
         outcome.held = held
         outcome.stop = stop ?? .target
@@ -93,7 +96,11 @@ struct ScaleRamp {
     /// Opens sessions `indices`, `parallel` at a time (each: the entry URL,
     /// its child page, the WebSocket from its source address, hello,
     /// render); stops adding at the first failure or at the memory floor.
-    private func open(_ indices: Range<Int>) async -> ([IdlePage.Connection], ScaleStop?) {
+    private func open(_ wanted: Range<Int>) async -> ([IdlePage.Connection], ScaleStop?) {
+        // Stop short of EMFILE: past it, even /proc cannot be read to measure.
+        let limit = FileLimit.current.soft
+        let room = limit - (ProcFS.openFiles(getpid()) ?? 0) - Self.clientReserve
+        let indices = wanted.prefix(max(room, 0))
         let results = await withTaskGroup(of: Result<IdlePage.Connection, any Error>.self) { group in
             var results: [Result<IdlePage.Connection, any Error>] = []
             var floor: ScaleStop?
@@ -133,8 +140,13 @@ struct ScaleRamp {
             }
         }
         if let failure { return (opened, diagnose(failure)) }
+        if results.1 == nil && indices.count < wanted.count { return (opened, .clientFiles(limit: limit)) }
         return (opened, results.1)
     }
+
+    /// Descriptors the client keeps for itself: the entry URL's HTTP
+    /// connections, the /proc files it reads, its own.
+    static let clientReserve = 64
 
     private func memoryFloor() -> ScaleStop? {
         guard let available = try? ProcFS.memAvailableKiB(), available < settings.memoryFloorKiB else { return nil }
@@ -188,6 +200,7 @@ struct ScaleRamp {
             clientRssKib: (try? ProcFS.statusKiB(getpid(), "VmRSS")) ?? -1,
             memAvailableKib: (try? ProcFS.memAvailableKiB()) ?? -1,
             idleCpuPercent: idleCpu,
+            lostSockets: held.count { !$0.channel.isActive },
             probesAnswered: probed.answered, probesSent: probed.sent, probeMaxMs: probed.maxMs,
             probeFailure: probed.failure)
     }

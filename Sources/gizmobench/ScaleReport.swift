@@ -4,7 +4,7 @@ import Foundation
 enum ScaleReport {
     static let header = [
         "sessions", "open s", "opens/s", "server RSS MiB", "KiB/session", "step KiB/s.", "server fds",
-        "client fds", "client RSS MiB", "MemAvail GiB", "idle CPU %", "probes", "probe max ms",
+        "client fds", "client RSS MiB", "MemAvail GiB", "idle CPU %", "lost", "probes", "probe max ms",
     ]
 
     static func table(_ figures: ScaleFigures) -> String {
@@ -38,6 +38,7 @@ enum ScaleReport {
         cells.append(format(Double(step.clientRssKib) / 1024, 0))
         cells.append(format(Double(step.memAvailableKib) / 1_048_576, 1))
         cells.append(step.idleCpuPercent.map { format($0, 1) } ?? "?")
+        cells.append("\(step.lostSockets)")
         cells.append("\(step.probesAnswered)/\(step.probesSent)")
         cells.append(step.probeMaxMs.map { format($0, 1) } ?? "")
         return "| " + cells.joined(separator: " | ") + " |"

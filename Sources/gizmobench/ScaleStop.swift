@@ -28,6 +28,15 @@ enum ScaleStop: Sendable, Equatable {
     /// Anything else, as the error says it.
     case failed(String)
 
+    /// Whether the sessions already held stay (a limit on new ones), so
+    /// holding them on still says something.
+    var leavesSessionsHeld: Bool {
+        switch self {
+        case .target, .memoryFloor, .clientFiles, .systemFiles, .ports, .serverFiles, .serverMaxSessions: true
+        case .upgradeRefused, .serverExited, .failed: false
+        }
+    }
+
     /// The limit in a few words, for the table and the JSON file.
     var limit: String {
         switch self {
@@ -53,8 +62,8 @@ enum ScaleStop: Sendable, Equatable {
             "MemAvailable is \(available / 1024) MiB, below the floor of \(floor / 1024) MiB: stopped before the machine "
                 + "runs out (--memory-floor-gib to change)"
         case .clientFiles(let limit):
-            "this process holds \(limit) descriptors, its limit: raise its hard limit (ulimit -Hn, as root) or run on a "
-                + "machine that allows more"
+            "this process would hold more descriptors than its limit of \(limit) (keeping \(ScaleRamp.clientReserve) for its "
+                + "own use): raise its hard limit (ulimit -Hn, as root), or run on a machine that allows more"
         case .systemFiles:
             "the system's table of open files is full: raise fs.file-max (sysctl)"
         case .ports:
