@@ -48,6 +48,7 @@ struct ScalePlan: Sendable, Equatable {
     /// The fewest addresses under which `target` sessions fit in `ports`
     /// ephemeral ports each.
     static func addressesNeeded(for target: Int, ports: Int) -> Int {
-        max(1, (target + ports - 1) / max(ports, 1))
+        let ports = max(ports, 1)
+        return max(1, (target + ports - 1) / ports)
     }
 }
