@@ -42,7 +42,7 @@ enum ScaleStop: Sendable, Equatable {
         switch self {
         case .target: "none: the target was reached"
         case .memoryFloor: "memory floor (MemAvailable)"
-        case .clientFiles: "the client's RLIMIT_NOFILE (EMFILE)"
+        case .clientFiles: "the client's RLIMIT_NOFILE"
         case .systemFiles: "fs.file-max (ENFILE)"
         case .ports: "ephemeral ports of a source address (EADDRNOTAVAIL)"
         case .serverFiles: "the server's RLIMIT_NOFILE"
