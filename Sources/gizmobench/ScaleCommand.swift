@@ -70,7 +70,7 @@ struct ScaleCommand: AsyncParsableCommand {
             throw ValidationError("--parallel must be at least 1; --probes, --hold and --memory-floor-gib not negative")
         }
         if let ports = ProcFS.ephemeralPorts(), plan.perAddress > ports {
-            throw ValidationError("\(sessions) sessions over \(addresses) addresses is \(plan.perAddress) sockets per address, "
+            throw BenchError("\(sessions) sessions over \(addresses) addresses is \(plan.perAddress) sockets per address, "
                 + "past the \(ports) ephemeral ports each has: use --addresses \(ScalePlan.addressesNeeded(for: sessions, ports: ports))")
         }
         var settings = ScaleRamp.Settings()
@@ -81,7 +81,7 @@ struct ScaleCommand: AsyncParsableCommand {
         settings.hold = .seconds(hold)
         let available = try ProcFS.memAvailableKiB()
         guard available >= settings.memoryFloorKiB else {
-            throw ValidationError("MemAvailable is \(available / 1024) MiB, already below the floor of "
+            throw BenchError("MemAvailable is \(available / 1024) MiB, already below the floor of "
                 + "\(settings.memoryFloorKiB / 1024) MiB: wait for a quieter machine, or lower --memory-floor-gib")
         }
 
