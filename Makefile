@@ -20,6 +20,10 @@
 #                     first paint in headless Chromium against a static copy;
 #                     figures also in BENCH_JSON (default bench-results.json)
 #   make profile      instructions per click, counted by callgrind (docs/performance.md)
+#   make scale        release build, then hold as many idle sessions as one server
+#                     takes, in steps (SCALE_SESSIONS, default 100,000; SCALE_ARGS for
+#                     more), and name the limit met (docs/performance.md); not part of
+#                     `make test` or `make bench`: it takes GiBs and minutes
 #   make bench-h5gizmos  the throwaway venv of that side by side: H5Gizmos from
 #                     PyPI and the bench's gizmos (Sources/gizmobench/h5gizmos)
 #   make container-test  build the image with podman and test it from the host's Chromium
@@ -96,7 +100,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run install uninstall test unit e2e gizmo-tests bench bench-apt bench-h5gizmos profile poem-audio clean \
+.PHONY: deps test-deps test-apt build serve run install uninstall test unit e2e gizmo-tests bench bench-apt bench-h5gizmos profile scale poem-audio clean \
         container-deps container-base release container-image container-test \
         fuzz fuzz-smoke fuzz-build fuzz-deps
 
@@ -174,6 +178,21 @@ e2e: test-deps build
 bench: release bench-h5gizmos test-deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
 	.build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
+
+# The most idle sessions one server holds: gizmobench starts the server with
+# RLIMIT_NOFILE raised to the sessions it aims for (as a deployment's ulimit -n),
+# spreads the pages' sockets over SCALE_ADDRESSES loopback addresses, and stops
+# at the first limit, or when MemAvailable falls under 4 GiB (--memory-floor-gib).
+SCALE_SESSIONS  ?= 100000
+SCALE_STEP      ?= 5000
+SCALE_ADDRESSES ?= 8
+SCALE_JSON      ?= scale-results.json
+SCALE_ARGS      ?=
+scale: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
+	free -g
+	.build/release/gizmobench scale --gizmolua .build/release/gizmolua --sessions $(SCALE_SESSIONS) \
+	    --step $(SCALE_STEP) --addresses $(SCALE_ADDRESSES) --json $(SCALE_JSON) $(SCALE_ARGS)
 
 bench-apt:
 	@$(call apt_ensure,$(DEB_BENCH_DEPS))

@@ -135,6 +135,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GizmoProcessTests", dependencies: ["GizmoProcess"]),
+        // gizmobench's own logic (the scale run's plan, /proc, limits) and a small scale run.
+        .testTarget(
+            name: "GizmoBenchTests",
+            dependencies: ["gizmobench", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "GizmoHarnessTests",
             dependencies: [

@@ -19,7 +19,8 @@ struct BenchCommand: AsyncParsableCommand {
         session start, round trip, memory and first paint of H5Gizmos, through its GizmoLink, from the venv
         `make bench-h5gizmos` makes, side by side as ratios.
         Run it from the package folder (it copies the scripts from there), on a quiet machine.
-        """
+        """,
+        subcommands: [ScaleCommand.self]
     )
 
     @Option(help: "The gizmolua binary to measure (build it with -c release).")

@@ -24,12 +24,16 @@ enum EventLoopPage {
 
     /// Opens the WebSocket of session `id` with `handler` as its page: NIO's
     /// HTTP upgrade, then WebSocket frames to and from `handler`.
-    static func connect(port: Int, session id: String,
+    /// - Parameter source: the loopback address the socket leaves from
+    ///   (``ScalePlan``); nil: the kernel's choice.
+    static func connect(port: Int, session id: String, from source: String? = nil,
                         handler: some ChannelInboundHandler & Sendable) async throws -> any Channel {
         let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 4 << 20) { channel, _ in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
         }
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
