@@ -79,13 +79,12 @@ public struct EntryPoints: Sendable {
                                       message: "Fix the script and open it again.",
                                       more: "<pre>\(HTMLText.escape(error))</pre>" + back)
         }
-        guard registry.count < maxSessions else {
-            return ErrorPage.response(.serviceUnavailable, title: "Too many sessions",
-                                      message: "This server already runs \(maxSessions) gizmo sessions; try again when some have ended.",
-                                      more: back, headers: [.retryAfter: "10"])
-        }
         do {
-            let (session, boot) = try await registry.start(try script.load())
+            guard let (session, boot) = try await registry.start(try script.load(), atMost: maxSessions) else {
+                return ErrorPage.response(.serviceUnavailable, title: "Too many sessions",
+                                          message: "This server already runs \(maxSessions) gizmo sessions; try again when some have ended.",
+                                          more: back, headers: [.retryAfter: "10"])
+            }
             if let failure = boot.error {
                 session.discard()
                 return ErrorPage.response(.internalServerError, title: "\(script.name) failed to start",

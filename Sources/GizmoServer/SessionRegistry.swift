@@ -74,6 +74,15 @@ public final class SessionRegistry: Sendable {
     /// Starts a session of `script`: runs its main chunk and registers it.
     /// - Throws: ``ScriptError`` when the script does not compile.
     public func start(_ script: Script) async throws(ScriptError) -> (Session, GizmoVM.BootResult) {
+        guard let started = try await start(script, atMost: .max) else { preconditionFailure("no room under Int.max sessions") }
+        return started
+    }
+
+    /// Starts a session of `script` when fewer than `limit` count (``count``);
+    /// nil when there are as many. The count and the new session are taken
+    /// under one lock, so launches at the same moment cannot pass the limit together.
+    /// - Throws: ``ScriptError`` when the script does not compile.
+    public func start(_ script: Script, atMost limit: Int) async throws(ScriptError) -> (Session, GizmoVM.BootResult)? {
         let session = Session(
             id: .make(), script: script, limits: configuration.limits,
             lifecycle: SessionLifecycle(grace: configuration.grace, firstPageTimeout: configuration.firstPageTimeout),
@@ -84,7 +93,12 @@ public final class SessionRegistry: Sendable {
             self?.onSessionEnded(ended)
             ProcessMemory.trimSoon()
         }
-        sessions.withLock { $0[session.id] = session }
+        let admitted = sessions.withLock { sessions in
+            guard sessions.count + unfinished.withLock({ $0.count }) < limit else { return false }
+            sessions[session.id] = session
+            return true
+        }
+        guard admitted else { return nil }
         do {
             let result = try await session.start()
             logger.debug("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
