@@ -54,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Terminal.bootstrapLogging()
         let links = LinkSettings(environment: ProcessInfo.processInfo.environment)
         links.notes.forEach(Terminal.error)
+        DescriptorLimit.note(sessions: maxSessions, limit: DescriptorLimit.raiseToHard()).map(Terminal.error)
         let access = try server.access()
 
         let catalog: Catalog

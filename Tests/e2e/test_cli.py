@@ -3,9 +3,13 @@ exit code 1), its reminder of a link nobody opened, and `gizmolua new`."""
 
 import json
 import re
+import resource
 from pathlib import Path
 
-from gizmo_support import GIZMOS, REPO, click, line_of, nonempty_lines, open_gizmo, run_to_exit, wait_text
+import pytest
+
+from gizmo_support import (BIN, GIZMOS, REPO, click, line_of, nonempty_lines, open_gizmo, run_to_exit, start_command,
+                           wait_text)
 
 
 def test_missing_script_is_one_stderr_line(tmp_path):
@@ -113,3 +117,23 @@ def test_new_says_what_a_name_may_hold(tmp_path):
     assert "letters, digits, _, - and ." in lines[0]
     assert list(tmp_path.iterdir()) == []
 
+
+
+def test_serve_raises_its_descriptor_limit_and_says_when_max_sessions_does_not_fit(tmp_path):
+    """Many systems start programs with a soft limit of 1,024 open files
+    under a far higher hard one; every open page holds a socket. The server
+    raises its soft limit to the hard one, and says when --max-sessions
+    would not fit in what it may hold."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY or hard <= 1024:
+        pytest.skip(f"the hard limit ({hard}) leaves nothing to raise")
+    script = f"ulimit -Sn 1024 && exec {BIN} serve {GIZMOS} --port 0 --max-sessions {hard + 1}"
+    server = start_command(["bash", "-c", script])
+    try:
+        limits = Path(f"/proc/{server.proc.pid}/limits").read_text()
+        soft = next(line.split()[3] for line in limits.splitlines() if line.startswith("Max open files"))
+        assert int(soft) == hard
+        note = server.wait_for_stderr(lambda e: "--max-sessions" in e)
+        assert f"--max-sessions {hard + 1} needs about" in note and f"may hold {hard}" in note
+    finally:
+        server.stop()
