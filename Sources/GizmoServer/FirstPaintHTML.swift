@@ -16,6 +16,9 @@ struct FirstPaintHTML {
     static let maxBytes = 4 << 20
 
     private var out = ""
+    /// Bytes copied so far: a node's HTML is copied once per level above it,
+    /// so a deep tree of large texts is stopped by this, not by its size.
+    private var copied = 0
 
     static func html(of root: RenderNode) -> String? {
         var writer = FirstPaintHTML()
@@ -27,7 +30,7 @@ struct FirstPaintHTML {
     /// Template's slot is the first element of its class), nil when the
     /// node cannot be written.
     private mutating func write(_ node: RenderNode, in context: ParseContext) -> Set<String>? {
-        guard !node.unreadable, !context.foreign, out.utf8.count <= Self.maxBytes else { return nil }
+        guard !node.unreadable, !context.foreign else { return nil }
         var element: Opening
         if let outer = node.outer {
             guard let opening = Opening(outer: outer, in: context) else { return nil }
@@ -104,6 +107,8 @@ struct FirstPaintHTML {
             last = at
         }
         body += String(decoding: inner[last...], as: UTF8.self) + atEnd
+        copied += body.utf8.count
+        guard copied <= 8 * Self.maxBytes else { return nil }
         if element.isVoid {
             guard body.isEmpty else { return nil }
         } else if madeByScript || inner.isEmpty, ["pre", "listing"].contains(element.name), body.hasPrefix("\n") {

@@ -118,6 +118,10 @@ struct FirstPaintHTMLTests {
 
     @Test func aHugePageIsLeftToTheSocket() {
         let big = String(repeating: "x", count: FirstPaintHTML.maxBytes + 1)
-        #expect(FirstPaintHTML.html(of: node(1, text: big)) == nil)
+        #expect(FirstPaintHTML.html(of: node(1, text: big))?.utf8.count == nil)
+        // Deep and large: each level copies what is under it; the copying stops it early.
+        var deep = node(0, text: String(repeating: "y", count: FirstPaintHTML.maxBytes / 2))
+        for id in 1...100 { deep = node(id, kids: [deep]) }
+        #expect(FirstPaintHTML.html(of: deep)?.utf8.count == nil)
     }
 }
