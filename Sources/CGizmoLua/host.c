@@ -5,6 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+/* What the scheduler's resume answers for a handler that was paused
+ * (scheduler.lua knows it too). */
+#define GZ_PAUSED "gizmo.pause\0"
+
 /* How often (in VM instructions) the count hook looks at the clock. */
 #define GZ_HOOK_COUNT 1000
 /* How long the runtime's own code may run past the script's deadline: long
@@ -26,7 +30,7 @@ typedef struct gz_host {
     uint64_t pause_ns;     /* past it, the scheduler's coroutine yields; 0: never */
     lua_State *resumed;    /* the coroutine the scheduler resumed from the main thread */
     int resume_depth;      /* scheduler resumes in progress (nested ones are not paused) */
-    int paused;            /* the hook paused `resumed`; the scheduler takes it (gz_resume) */
+    int paused;            /* the hook paused `resumed`; its resume says so (native_resume) */
     int moved;             /* a coroutine was paused in this turn: it goes on in another */
     int refs;              /* live registry references made by gz_ref */
     int arena;             /* where its memory comes from (gz_lua_arena) */
@@ -216,11 +220,13 @@ static int moved_call(lua_State *L, int status, lua_KContext fn) {
 
 static int gz_trampoline(lua_State *L) {
     gz_host *h = host_of(L);
-    int fn = (int)lua_tointeger(L, lua_upvalueindex(1));
+    /* The function's number; negative (-1 - fn) for one that may block. */
+    lua_Integer number = lua_tointeger(L, lua_upvalueindex(1));
+    int fn = (int)(number < 0 ? -1 - number : number);
     /* A function that may block (files, the store, starting a program) is
      * never called on an event loop when the turn can move instead: the
      * handler pauses here, and the call is made on the session's queue. */
-    if (lua_toboolean(L, lua_upvalueindex(2)) && can_pause(h, L)) {
+    if (number < 0 && can_pause(h, L)) {
         h->paused = 1;
         h->moved = 1;
         return lua_yieldk(L, 0, (lua_KContext)fn, moved_call);
@@ -229,9 +235,9 @@ static int gz_trampoline(lua_State *L) {
 }
 
 void gz_push_function(lua_State *L, int fn, int off_loop) {
-    lua_pushinteger(L, fn);
-    lua_pushboolean(L, off_loop);
-    lua_pushcclosure(L, gz_trampoline, 2);
+    /* One upvalue, not two: every session holds some fifty of these. */
+    lua_pushinteger(L, off_loop ? -1 - (lua_Integer)fn : fn);
+    lua_pushcclosure(L, gz_trampoline, 1);
 }
 
 static int gz_traceback(lua_State *L) {
@@ -282,8 +288,8 @@ int gz_turn_moved(lua_State *L) { return host_of(L)->moved; }
 /* coroutine.resume for the runtime's scheduler: the same answers (true and
  * the yielded values, or false and the error, the coroutine's stack left
  * for a traceback), and it marks the coroutine as the one the hook may
- * pause. A paused coroutine answers true and no values; `paused()` then
- * says it was the hook (a script's own coroutine.yield() answers the same). */
+ * pause. A paused coroutine answers true and GZ_PAUSED (a script's own
+ * coroutine.yield() answers true and nothing). */
 static int native_resume(lua_State *L) {
     lua_State *co = lua_tothread(L, 1);
     luaL_argexpected(L, co != NULL, 1, "coroutine");
@@ -318,6 +324,11 @@ static int native_resume(lua_State *L) {
             return 2;
         }
         lua_pushboolean(L, 1);
+        if (h->paused) { /* yielded by the hook or the trampoline, with no values */
+            h->paused = 0;
+            lua_pushlstring(L, GZ_PAUSED, sizeof GZ_PAUSED - 1); /* the NUL is part of it */
+            return 2;
+        }
         lua_xmove(co, L, nresults);
         return nresults + 1;
     }
@@ -326,17 +337,9 @@ static int native_resume(lua_State *L) {
     return 2;
 }
 
-/* Whether the coroutine just resumed was paused by the hook (then forgets it). */
-static int native_paused(lua_State *L) {
-    gz_host *h = host_of(L);
-    lua_pushboolean(L, h->paused);
-    h->paused = 0;
-    return 1;
-}
-
 void gz_open_scheduling(lua_State *L) {
-    static const luaL_Reg fns[] = {{"resume_handler", native_resume}, {"paused", native_paused}, {NULL, NULL}};
-    luaL_setfuncs(L, fns, 0);
+    lua_pushcfunction(L, native_resume);
+    lua_setfield(L, -2, "resume_handler");
 }
 
 /* ---- loading --------------------------------------------------------- */

@@ -22,9 +22,10 @@
 /// which is then made on the queue.
 ///
 /// A session whose turns run long stays on its queue for ``offLoopTime``
-/// after each long one, so a spinning session costs the loop one slice now
-/// and then, not one a message; a session stopped by the CPU limit while on
-/// the loop (code that could not yield) stays on its queue for good.
+/// after each long one (``keepOffLoopIfLong``), so a spinning session
+/// costs the loop one slice now and then, not one a message; a session
+/// stopped by the CPU limit while on the loop (code that could not yield)
+/// stays on its queue for good.
 extension GizmoVM {
     /// The host functions that may block on the disk or another process
     /// (the store's SQLite, files, a module's source, starting a program):
@@ -38,6 +39,11 @@ extension GizmoVM {
     static let loopSlice: UInt64 = 1_000_000
     /// How long a session whose turn ran long keeps off the loop (ns).
     static let offLoopTime: UInt64 = 1_000_000_000
+    /// How long a turn that stayed on the loop (it could not yield) may have
+    /// run before the session keeps off the loop (ns): far more than the
+    /// slice, since the machine may have taken the loop's thread away for
+    /// some milliseconds in the middle of a short turn.
+    static let stuckOnLoop: UInt64 = 50_000_000
 
     /// Runs the page's message here, on the caller's thread (the page
     /// connection's event loop), when the session's queue is idle and its
@@ -59,22 +65,26 @@ extension GizmoVM {
     func movedOffLoop(_ lua: LuaState, started: UInt64) -> Bool {
         guard lua.turnMoved else { return false }
         movedTurn = started
-        offLoopUntil.store(TurnClock.now + Self.offLoopTime, ordering: .relaxed)
         Task { finishMovedTurn() } // isolated to the VM: one job, straight onto its executor
         return true
     }
 
-    /// A page's message whose turn ran longer than a slice (here or on the
-    /// queue) keeps the session off the loop for a while; one the CPU limit
-    /// stopped on the loop, for good. Other turns (the boot, timers) never
-    /// run on the loop and say nothing of the page's.
-    func keepOffLoopIfLong(_ kind: String, started: UInt64, onLoop: Bool, stopped: Bool) {
+    /// A page's turn that ran long keeps the session off the loop for
+    /// ``offLoopTime``: the rest of a moved turn, or a turn on the queue,
+    /// that ran longer than a slice (a handler that spins, or works for
+    /// long), or a turn that stayed on the loop for ``stuckOnLoop`` (code
+    /// that could not yield). One the CPU limit stopped on the loop keeps
+    /// it off for good. A turn that only moved is not counted: the machine
+    /// may have taken its thread away for a moment, and its rest is short.
+    /// Other turns (the boot, timers) never run on the loop and say nothing
+    /// of the page's.
+    func keepOffLoopIfLong(_ kind: String, ran: UInt64, onLoop: Bool, stopped: Bool) {
         guard kind == "frame" || kind == "resume" else { return }
-        let now = TurnClock.now
         if onLoop && stopped {
             offLoopUntil.store(.max, ordering: .relaxed)
-        } else if now - started > Self.loopSlice, offLoopUntil.load(ordering: .relaxed) < now + Self.offLoopTime {
-            offLoopUntil.store(now + Self.offLoopTime, ordering: .relaxed)
+        } else if ran > (onLoop ? Self.stuckOnLoop : Self.loopSlice) {
+            let until = TurnClock.now + Self.offLoopTime
+            if offLoopUntil.load(ordering: .relaxed) < until { offLoopUntil.store(until, ordering: .relaxed) }
         }
     }
 }

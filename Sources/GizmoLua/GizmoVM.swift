@@ -333,6 +333,7 @@ public actor GizmoVM {
     /// it moved: the stamp, the update gates, the frame, the limits.
     @discardableResult
     private func run(_ lua: LuaState, _ kind: String, arguments: Int32, started: UInt64, onLoop: Bool) -> (String?, String?) {
+        let partStarted = TurnClock.now // a moved turn's rest starts later than the turn
         var moved = false
         // A moved turn is still running: its stamp stays (the watchdog counts
         // from its start), and so do its update gates, until its rest returns.
@@ -376,7 +377,7 @@ public actor GizmoVM {
             if lua.memoryUsed + lua.memoryExternal > limits.memoryBytes / 4 * 3 { end(because: memoryMessage) }
         }
         if lua.cpuExceeded { countCPUStop() }
-        keepOffLoopIfLong(kind, started: started, onLoop: onLoop, stopped: lua.cpuExceeded)
+        if !moved { keepOffLoopIfLong(kind, ran: TurnClock.now - partStarted, onLoop: onLoop, stopped: lua.cpuExceeded) }
         return (failure, shownBy)
     }
 

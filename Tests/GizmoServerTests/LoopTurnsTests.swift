@@ -1,6 +1,7 @@
 import Foundation
-import GizmoLua
+@testable import GizmoLua
 @testable import GizmoServer
+import GizmoStore
 import GizmoTestFixtures
 import HummingbirdTesting
 import Logging
@@ -12,19 +13,34 @@ import Testing
 /// sessions on that loop keep answering while it spins.
 @Suite(.serialized)
 struct LoopTurnsTests {
-    /// The click counter whose first click spins until the CPU limit stops it.
+    /// The click counter whose first click spins: reading the store until
+    /// the test says the other pages were answered (so they provably were
+    /// while it spun, on any machine), then without a pause until the CPU
+    /// limit stops it.
     static let spinner = GizmoApplicationTests.counter.replacingOccurrences(
         of: "    n = n + 1\n",
-        with: "    n = n + 1\n    if n == 1 then while true do end end\n"
+        with: """
+                n = n + 1
+                if n == 1 then
+                    while gz.store.get("answered") == nil do end
+                    while true do end
+                end
+
+            """
     )
 
     @Test func otherSessionsKeepAnsweringWhileOneSpinsForItsWholeCPULimit() async throws {
         #expect(Self.spinner != GizmoApplicationTests.counter)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        // The default limit of 5 s: the other pages' round trips are loopback
-        // turns of well under a millisecond, with seconds to spare.
-        let registry = SessionRegistry(configuration: .init(grace: 60, firstPageTimeout: nil), logger: logger)
+        // A limit of 10 s: the spinner is let go as soon as the other pages
+        // have their answers (well under a millisecond each, unloaded), then
+        // spins out its limit.
+        let data = TemporaryFolder()
+        let backend = try SQLiteStore(path: data.url.appendingPathComponent("store.sqlite").path)
+        let stores = StoreDirectory { _ in backend }
+        let registry = SessionRegistry(configuration: .init(limits: SessionLimits(cpuSeconds: 10), grace: 60,
+                                                            firstPageTimeout: nil, stores: stores), logger: logger)
         let folder = FileManager.default.temporaryDirectory
         let (spinning, _) = try await registry.start(Script(displayPath: "spinner.lua", directory: folder, source: Self.spinner))
         // Connections take the server's loops in turn: twice as many pages
@@ -52,7 +68,7 @@ struct LoopTurnsTests {
 
             spinner.click(spin, page: "spinner", m: 1)
             #expect(try await eventually(seconds: 60) { spinning.vm.turnStart != nil })
-            for round in 1...5 {
+            for round in 1...3 {
                 for (i, page) in pages.enumerated() { page.page.click(page.callback, page: "answering-\(i)", m: round) }
                 for page in pages {
                     #expect(try await page.page.update().text == "clicked \(round)")
@@ -60,6 +76,7 @@ struct LoopTurnsTests {
             }
             // Every page was answered while the spinner's turn still ran.
             #expect(spinning.vm.turnStart != nil, "the spinning turn ended before the others were answered")
+            _ = try stores.store(in: spinning.vm.dataFolder.root).set("answered", json: "true")
 
             // It ends with the usual CPU-limit error, and the session goes on.
             let stopped = try await spinner.frame()

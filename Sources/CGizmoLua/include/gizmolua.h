@@ -62,8 +62,9 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds);
 int gz_pcall_turn(lua_State *L, int nargs, int nresults, double cpu_seconds, uint64_t started_ns,
                   uint64_t pause_ns);
 int gz_turn_moved(lua_State *L);
-/* Open the scheduler's `resume` (coroutine.resume that marks the coroutine
- * the hook may pause) and `paused` into the table on top of the stack. */
+/* Set the scheduler's `resume_handler` (coroutine.resume that marks the
+ * coroutine the hook may pause, and answers true, "gizmo.pause\0" for one
+ * it paused) in the table on top of the stack. */
 void gz_open_scheduling(lua_State *L);
 
 /* Compile `source` (text only) and push the chunk; on failure push the

@@ -83,8 +83,7 @@ local function turn(kind, ...)
     local result = turns[kind](...)
     -- A moved turn ends in its "resume" turn, which runs the finishers and
     -- sends the frame: the pages never see half of a handler's changes.
-    if scheduler.moving() then return nil, result or nil, components.shown_by() end
-    scheduler.run_finishers()
+    if scheduler.run_finishers() then return nil, result or nil, components.shown_by() end
     local frame = page.flush()
     if collect_after[kind] or page.rendered_for_join() then collect("collect") end
     return frame, result or nil, components.shown_by()

@@ -15,10 +15,9 @@
 local host, report = ...
 
 local type, next, error, tostring, setmetatable = type, next, error, tostring, setmetatable
-local co_create, co_status, co_running, co_yield, co_run =
-    coroutine.create, coroutine.status, coroutine.running, coroutine.yield, coroutine.resume
-local co_resume, paused = host.resume_handler, host.paused -- the hook may pause what this resumes
-local pack, unpack = table.pack, table.unpack
+local co_create, co_status, co_running, co_yield =
+    coroutine.create, coroutine.status, coroutine.running, coroutine.yield
+local co_resume = host.resume_handler -- the hook may pause what this resumes
 local debug_traceback = debug.traceback
 local find, gmatch, format = string.find, string.gmatch, string.format
 local concat = table.concat
@@ -33,7 +32,9 @@ local origin_of = setmetatable({}, { __mode = "k" }) -- coroutine -> the page co
 local sleepers = {}   -- timer id -> coroutine
 local waiting = {}    -- get request id -> { co =, timer = }
 local get_timers = {} -- timer id -> get request id
-local moved, nmoved = {}, 0 -- what the rest of a moved turn runs, in order: { co, n =, ...values }
+-- What the rest of a moved turn runs, in order ({ co, n =, ...values }
+-- each); nil while no turn moves. Made only then: every session would hold it.
+local moved
 
 -- Timers of gz.after and gz.every, by host timer id. Their state is the
 -- runtime's own (a script holds only a handle, extras.lua), so nothing a
@@ -57,7 +58,7 @@ local function describe(value)
     local kind = type(value)
     if kind == "string" then return value end
     if kind == "number" or kind == "nil" or kind == "boolean" then return tostring(value) end
-    local ok, text = co_run(co_create(tostring), value)
+    local ok, text = coroutine.resume(co_create(tostring), value)
     if ok and type(text) == "string" then return text end
     return "(error object is a " .. kind .. " value)"
 end
@@ -74,9 +75,8 @@ end
 --- Resumes `co`; files it under what it waits for, or reports its error.
 --- Answers false when the coroutine failed.
 local function step(co, ...)
-    if nmoved > 0 then -- this turn is moving: the rest runs after what was paused
-        nmoved = nmoved + 1
-        moved[nmoved] = pack(co, ...)
+    if moved then -- this turn is moving: the rest runs after what was paused
+        moved[#moved + 1] = table.pack(co, ...)
         return true
     end
     local ok, marker, kind, id, timer = co_resume(co, ...)
@@ -90,9 +90,8 @@ local function step(co, ...)
         return true
     end
     if marker ~= WAIT then
-        if marker == nil and paused() then -- the hook paused it: it goes on in the next turn
-            nmoved = 1
-            moved[1] = pack(co)
+        if marker == "gizmo.pause\0" then -- the host paused it (host.c): it goes on in the "resume" turn
+            moved = { { co, n = 1 } }
             return true
         end
         managed[co] = nil
@@ -109,19 +108,13 @@ local function step(co, ...)
 end
 scheduler.step = step
 
---- Whether the turn is moving: the hook paused a coroutine, whose rest (and
---- all the turn would still do) runs in a "resume" turn.
-function scheduler.moving()
-    return nmoved > 0
-end
-
 --- The "resume" turn: runs what a moved turn left, in its order.
 function scheduler.resume_moved()
-    local list, n = moved, nmoved
-    moved, nmoved = {}, 0
-    for i = 1, n do
+    local list = moved or {}
+    moved = nil
+    for i = 1, #list do
         local item = list[i]
-        step(unpack(item, 1, item.n))
+        step(table.unpack(item, 1, item.n))
     end
 end
 
@@ -263,7 +256,10 @@ function scheduler.at_end_of_turn(key, fn)
     finishers[#finishers + 1] = fn
 end
 
+--- Runs the finishers; true (and runs none) when the turn is moving: the
+--- host paused a handler, and its rest and the finishers run in a "resume" turn.
 function scheduler.run_finishers()
+    if moved then return true end
     while #finishers > 0 do
         local pending = finishers
         finishers, finisher_keys = {}, {}
@@ -287,7 +283,7 @@ function scheduler.shutdown()
         host.unref(timer.ref)
     end
     sleepers, waiting, get_timers = {}, {}, {}
-    moved, nmoved = {}, 0
+    moved = nil
 end
 
 return scheduler
