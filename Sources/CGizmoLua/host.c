@@ -5,10 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-/* What the scheduler's resume answers for a handler that was paused
- * (scheduler.lua knows it too). */
-#define GZ_PAUSED "gizmo.pause\0"
-
 /* How often (in VM instructions) the count hook looks at the clock. */
 #define GZ_HOOK_COUNT 1000
 /* How long the runtime's own code may run past the script's deadline: long
@@ -288,8 +284,8 @@ int gz_turn_moved(lua_State *L) { return host_of(L)->moved; }
 /* coroutine.resume for the runtime's scheduler: the same answers (true and
  * the yielded values, or false and the error, the coroutine's stack left
  * for a traceback), and it marks the coroutine as the one the hook may
- * pause. A paused coroutine answers true and GZ_PAUSED (a script's own
- * coroutine.yield() answers true and nothing). */
+ * pause. A paused coroutine answers true and this function (a script's
+ * own coroutine.yield() answers true and what it yielded). */
 static int native_resume(lua_State *L) {
     lua_State *co = lua_tothread(L, 1);
     luaL_argexpected(L, co != NULL, 1, "coroutine");
@@ -326,7 +322,9 @@ static int native_resume(lua_State *L) {
         lua_pushboolean(L, 1);
         if (h->paused) { /* yielded by the hook or the trampoline, with no values */
             h->paused = 0;
-            lua_pushlstring(L, GZ_PAUSED, sizeof GZ_PAUSED - 1); /* the NUL is part of it */
+            /* The marker is this function itself: a script can yield any
+             * string, but it never holds the runtime's resume_handler. */
+            lua_pushcfunction(L, native_resume);
             return 2;
         }
         lua_xmove(co, L, nresults);

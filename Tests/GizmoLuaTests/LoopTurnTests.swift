@@ -141,6 +141,20 @@ struct LoopTurnTests {
         #expect(Self.texts(harness.take()) == ["before", "after: stored"])
     }
 
+    @Test func aHandlerCannotPassItselfOffAsPaused() async throws {
+        // Were any yielded value the pause's marker, the runtime would keep
+        // the handler for a "resume" turn that never comes, and every later
+        // handler behind it.
+        let harness = try await VMHarness(Self.counting(#"coroutine.yield("gizmo.pause\0")"#))
+        try await harness.hello()
+        try await Self.settle(harness)
+        let go = try #require(harness.callback(label: "go")), ok = try #require(harness.callback(label: "ok"))
+        try await Self.deliver(Self.click(go), to: harness)
+        #expect(harness.take().contains { $0.string("msg")?.contains("called coroutine.yield") == true })
+        try await Self.deliver(Self.click(ok), to: harness)
+        #expect(Self.texts(harness.take()) == ["still alive"])
+    }
+
     @Test func aSleepingHandlerStartedOnTheLoopWakesOnTheQueue() async throws {
         let harness = try await VMHarness(Self.counting("""
             out:text("sleeping")

@@ -63,8 +63,8 @@ int gz_pcall_turn(lua_State *L, int nargs, int nresults, double cpu_seconds, uin
                   uint64_t pause_ns);
 int gz_turn_moved(lua_State *L);
 /* Set the scheduler's `resume_handler` (coroutine.resume that marks the
- * coroutine the hook may pause, and answers true, "gizmo.pause\0" for one
- * it paused) in the table on top of the stack. */
+ * coroutine the hook may pause, and answers true and resume_handler itself
+ * for one it paused) in the table on top of the stack. */
 void gz_open_scheduling(lua_State *L);
 
 /* Compile `source` (text only) and push the chunk; on failure push the

@@ -6,8 +6,9 @@
 -- `gz.get` timeout) or a page's reply (`gz.get`).
 --
 -- A turn that runs on an event loop may be moved: past its slice the host's
--- count hook pauses the running handler (it yields with no values) and the
--- host runs the rest of the turn on the session's queue (a "resume" turn).
+-- count hook pauses the running handler (co_resume then answers true and
+-- itself, a marker no script can yield) and the host runs the rest of the
+-- turn on the session's queue (a "resume" turn).
 -- From the pause to the end of the turn, everything this scheduler would
 -- start or resume is kept, in order, for that turn, so the script sees its
 -- code run in the same order as if nothing had moved.
@@ -90,7 +91,7 @@ local function step(co, ...)
         return true
     end
     if marker ~= WAIT then
-        if marker == "gizmo.pause\0" then -- the host paused it (host.c): it goes on in the "resume" turn
+        if marker == co_resume then -- the host paused it (host.c): it goes on in the "resume" turn
             moved = { { co, n = 1 } }
             return true
         end
