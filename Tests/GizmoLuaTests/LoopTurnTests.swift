@@ -7,8 +7,9 @@ import Testing
 /// Turns run where a page's message was read (``GizmoVM/receiveHere(_:from:)``,
 /// the connection's event loop in a server): past a slice the handler pauses
 /// and the turn's rest runs on the session's queue, as if nothing had moved.
-/// The loops below run tens of millions of VM instructions, far past the
-/// slice on any machine; no test asserts how long anything took.
+/// The loops below run millions of VM instructions, far past the slice on
+/// any machine, under a CPU limit of a minute that a starved machine cannot
+/// reach by accident; no test asserts how long anything took.
 struct LoopTurnTests {
     /// A page whose handler counts to `count` before it shows what it did.
     static func counting(_ body: String) -> String {
@@ -24,6 +25,8 @@ struct LoopTurnTests {
         }):show()
         """
     }
+
+    static let patient = SessionLimits(cpuSeconds: 60)
 
     static func click(_ callback: Int) -> String {
         #"{"t":"call","cb":\#(callback),"args":[{"type":"click"}]}"#
@@ -51,9 +54,9 @@ struct LoopTurnTests {
         let harness = try await VMHarness(Self.counting("""
             out:text("started")
             local x = 0
-            for i = 1, 2e7 do x = i end
+            for i = 1, 2e6 do x = i end
             out:text("counted " .. x)
-            """))
+            """), limits: Self.patient)
         try await harness.hello()
         try await Self.settle(harness)
         let go = try #require(harness.callback(label: "go"))
@@ -63,7 +66,7 @@ struct LoopTurnTests {
         #expect(harness.vm.turnStart != nil) // the turn still runs, for the watchdog
         try await Self.settle(harness)
         let frame = harness.take()
-        #expect(Self.texts(frame) == ["started", "counted 20000000"])
+        #expect(Self.texts(frame) == ["started", "counted 2000000"])
         #expect(harness.vm.turnStart == nil)
         #expect(harness.vm.offLoopUntil.load(ordering: .relaxed) > 0) // it keeps off the loop for a while
     }
@@ -80,9 +83,9 @@ struct LoopTurnTests {
 
     @Test func theNextMessageRunsAfterTheRestOfAMovedTurn() async throws {
         let harness = try await VMHarness(Self.counting("""
-            for i = 1, 2e7 do end
+            for i = 1, 2e6 do end
             out:text("first")
-            """))
+            """), limits: Self.patient)
         try await harness.hello()
         try await Self.settle(harness)
         let go = try #require(harness.callback(label: "go")), ok = try #require(harness.callback(label: "ok"))
@@ -107,16 +110,16 @@ struct LoopTurnTests {
     @Test func aScriptsOwnCoroutineAndPcallSeeNoPause() async throws {
         let harness = try await VMHarness(Self.counting("""
             local words = coroutine.wrap(function()
-                for i = 1, 2e7 do end
+                for i = 1, 2e6 do end
                 coroutine.yield("own ")
                 coroutine.yield("coroutine")
             end)
             local ok, inside = pcall(function()
-                for i = 1, 2e7 do end
+                for i = 1, 2e6 do end
                 return " and pcall"
             end)
             out:text(words() .. words() .. inside .. " " .. tostring(ok))
-            """))
+            """), limits: Self.patient)
         try await harness.hello()
         try await Self.settle(harness)
         let go = try #require(harness.callback(label: "go"))
