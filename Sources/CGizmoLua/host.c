@@ -23,6 +23,11 @@ typedef struct gz_host {
     double cpu_seconds;    /* the turn's limit, for the message */
     uint64_t deadline_ns;  /* the script's; 0: no turn running */
     uint64_t runtime_deadline_ns; /* the runtime's (main thread's) */
+    uint64_t pause_ns;     /* past it, the scheduler's coroutine yields; 0: never */
+    lua_State *resumed;    /* the coroutine the scheduler resumed from the main thread */
+    int resume_depth;      /* scheduler resumes in progress (nested ones are not paused) */
+    int paused;            /* the hook paused `resumed`; its resume says so (native_resume) */
+    int moved;             /* a coroutine was paused in this turn: it goes on in another */
     int refs;              /* live registry references made by gz_ref */
     int arena;             /* where its memory comes from (gz_lua_arena) */
     lua_State *main;
@@ -98,12 +103,34 @@ static void prepare_stop(lua_State *L, gz_host *h) {
     lua_concat(L, 2);
 }
 
+/* Whether the code running in L may be paused for its turn to move: a turn
+ * on an event loop (pause_ns set), in the coroutine the runtime resumed, at
+ * a point where it can yield. */
+static int can_pause(gz_host *h, lua_State *L) {
+    return h->pause_ns && L == h->resumed && h->resume_depth == 1 && lua_isyieldable(L);
+}
+
 static void gz_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     gz_host *h = host_of(L);
-    if (h->deadline_ns == 0 || monotonic_ns() < deadline_of(h, L)) return;
-    prepare_stop(L, h);
-    lua_error(L);
+    if (h->deadline_ns == 0) return;
+    uint64_t now = monotonic_ns();
+    if (now >= deadline_of(h, L)) {
+        prepare_stop(L, h);
+        lua_error(L);
+    }
+    /* A turn on an event loop that has run its slice: the handler the
+     * scheduler resumed yields (with no values, as a hook must), and the
+     * host runs the rest of the turn on the session's queue. Only the
+     * coroutine resumed by the runtime itself: a script's own coroutine
+     * would see the yield as its own, and a nested resume would let its
+     * caller run on before it. Code that cannot yield here (the runtime, a
+     * C function's callback) runs on and is asked again at the next hook. */
+    if (h->pause_ns && now >= h->pause_ns && can_pause(h, L)) {
+        h->paused = 1;
+        h->moved = 1;
+        lua_yield(L, 0);
+    }
 }
 
 void gz_check_deadline(lua_State *L) {
@@ -161,9 +188,7 @@ void *gz_context(lua_State *L) { return host_of(L)->context; }
 
 /* ---- the trampoline -------------------------------------------------- */
 
-static int gz_trampoline(lua_State *L) {
-    gz_host *h = host_of(L);
-    int fn = (int)lua_tointeger(L, lua_upvalueindex(1));
+static int dispatch(lua_State *L, gz_host *h, int fn) {
     int n = 0;
     int enforce = h->enforce;
     h->enforce = 0; /* Swift's pushes must never fail with a longjmp */
@@ -183,8 +208,31 @@ static int gz_trampoline(lua_State *L) {
     }
 }
 
-void gz_push_function(lua_State *L, int fn) {
-    lua_pushinteger(L, fn);
+/* A moved call, resumed on the session's queue: its arguments are still on the stack. */
+static int moved_call(lua_State *L, int status, lua_KContext fn) {
+    (void)status;
+    return dispatch(L, host_of(L), (int)fn);
+}
+
+static int gz_trampoline(lua_State *L) {
+    gz_host *h = host_of(L);
+    /* The function's number; negative (-1 - fn) for one that may block. */
+    lua_Integer number = lua_tointeger(L, lua_upvalueindex(1));
+    int fn = (int)(number < 0 ? -1 - number : number);
+    /* A function that may block (files, the store, starting a program) is
+     * never called on an event loop when the turn can move instead: the
+     * handler pauses here, and the call is made on the session's queue. */
+    if (number < 0 && can_pause(h, L)) {
+        h->paused = 1;
+        h->moved = 1;
+        return lua_yieldk(L, 0, (lua_KContext)fn, moved_call);
+    }
+    return dispatch(L, h, fn);
+}
+
+void gz_push_function(lua_State *L, int fn, int off_loop) {
+    /* One upvalue, not two: every session holds some fifty of these. */
+    lua_pushinteger(L, off_loop ? -1 - (lua_Integer)fn : fn);
     lua_pushcclosure(L, gz_trampoline, 1);
 }
 
@@ -199,6 +247,11 @@ static int gz_traceback(lua_State *L) {
 }
 
 int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
+    return gz_pcall_turn(L, nargs, nresults, cpu_seconds, monotonic_ns(), 0);
+}
+
+int gz_pcall_turn(lua_State *L, int nargs, int nresults, double cpu_seconds, uint64_t started_ns,
+                  uint64_t pause_ns) {
     gz_host *h = host_of(L);
     int base = lua_gettop(L) - nargs; /* the function's slot */
     lua_pushcfunction(L, gz_traceback);
@@ -207,8 +260,11 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
     h->memory_exceeded = 0;
     h->runtime_stopped = 0;
     h->cpu_seconds = cpu_seconds;
-    h->deadline_ns = cpu_seconds > 0 ? monotonic_ns() + (uint64_t)(cpu_seconds * 1e9) : 0;
+    h->deadline_ns = cpu_seconds > 0 ? started_ns + (uint64_t)(cpu_seconds * 1e9) : 0;
     h->runtime_deadline_ns = h->deadline_ns + GZ_RUNTIME_GRACE_NS;
+    h->pause_ns = h->deadline_ns ? pause_ns : 0; /* the hook pauses only inside a deadline */
+    h->paused = 0;
+    h->moved = 0;
     /* A stop in the last turn left the main thread's hook on every instruction. */
     if (L == h->main) lua_sethook(L, gz_hook, LUA_MASKCOUNT, GZ_HOOK_COUNT);
     int enforce = h->enforce;
@@ -216,8 +272,72 @@ int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds) {
     int status = lua_pcall(L, nargs, nresults, base);
     h->enforce = enforce;
     h->deadline_ns = 0;
+    h->pause_ns = 0;
     lua_remove(L, base);
     return status;
+}
+
+int gz_turn_moved(lua_State *L) { return host_of(L)->moved; }
+
+/* ---- the scheduler's resume ------------------------------------------ */
+
+/* coroutine.resume for the runtime's scheduler: the same answers (true and
+ * the yielded values, or false and the error, the coroutine's stack left
+ * for a traceback), and it marks the coroutine as the one the hook may
+ * pause. A paused coroutine answers true and this function (a script's
+ * own coroutine.yield() answers true and what it yielded). */
+static int native_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co != NULL, 1, "coroutine");
+    int status = lua_status(co);
+    int fresh = status == LUA_OK && lua_gettop(co) > 0; /* created, not yet started */
+    lua_Debug ar;
+    if (co == L || !(status == LUA_YIELD || (fresh && lua_getstack(co, 0, &ar) == 0))) {
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "cannot resume a coroutine that is not suspended");
+        return 2;
+    }
+    int nargs = lua_gettop(L) - 1;
+    if (!lua_checkstack(co, nargs)) {
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "too many arguments to resume");
+        return 2;
+    }
+    lua_xmove(L, co, nargs);
+    gz_host *h = host_of(L);
+    lua_State *outer = h->resumed;
+    h->resumed = co;
+    h->resume_depth++;
+    int nresults = 0;
+    status = lua_resume(co, L, nargs, &nresults);
+    h->resume_depth--;
+    h->resumed = outer;
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nresults + 1)) {
+            lua_pop(co, nresults);
+            lua_pushboolean(L, 0);
+            lua_pushliteral(L, "too many results to resume");
+            return 2;
+        }
+        lua_pushboolean(L, 1);
+        if (h->paused) { /* yielded by the hook or the trampoline, with no values */
+            h->paused = 0;
+            /* The marker is this function itself: a script can yield any
+             * string, but it never holds the runtime's resume_handler. */
+            lua_pushcfunction(L, native_resume);
+            return 2;
+        }
+        lua_xmove(co, L, nresults);
+        return nresults + 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_xmove(co, L, 1); /* the error */
+    return 2;
+}
+
+void gz_open_scheduling(lua_State *L) {
+    lua_pushcfunction(L, native_resume);
+    lua_setfield(L, -2, "resume_handler");
 }
 
 /* ---- loading --------------------------------------------------------- */

@@ -90,6 +90,14 @@ public actor GizmoVM {
     /// When the running turn started (``TurnClock``), 0 while none runs: the
     /// watchdog reads it from outside the actor.
     private nonisolated let turnStamp = Atomic<UInt64>(0)
+    /// When the turn that moved off an event loop began (its handler was
+    /// paused past its slice, GizmoVM+EventLoop): its rest runs before any
+    /// other turn, under the same CPU deadline. Nil when no turn has moved.
+    var movedTurn: UInt64?
+    /// Until when (``TurnClock``) the page's messages run on the session's
+    /// queue rather than on the event loop: a session whose turns run long
+    /// stays off the loop for a while. 0: from now on the loop.
+    package nonisolated let offLoopUntil = Atomic<UInt64>(0)
     /// Tests only: runs at the start of each turn, inside its stamp, with
     /// the turn's kind (a test makes a turn stick with it).
     private let beforeTurn: (@Sendable (String) -> Void)?
@@ -183,7 +191,13 @@ public actor GizmoVM {
 
     /// One text message from the page on `connection`.
     public func receive(_ text: String, from connection: Int = 0) {
-        turn("frame") { $0.push(text); $0.push(connection); return 2 }
+        receive(text, from: connection, onLoop: false)
+    }
+
+    /// `onLoop`: the turn runs on an event loop (``receiveHere(_:from:)``)
+    /// and moves to the queue past its slice.
+    func receive(_ text: String, from connection: Int, onLoop: Bool) {
+        turn("frame", onLoop: onLoop) { $0.push(text); $0.push(connection); return 2 }
         // A large message leaves garbage the size of it (its text, what it
         // decoded to): collect it now and give the memory back, so a page
         // sending large messages (or a flood of them) leaves no mark.
@@ -238,6 +252,7 @@ public actor GizmoVM {
         processTable?.close()
         guard let lua, !closing else { return }
         closing = true
+        movedTurn = nil // the rest of a moved turn is dropped with the state (its coroutines)
         turn("shutdown")
         lua.unref(turnFunction)
         referencesLeftAtClose = lua.liveReferences
@@ -253,6 +268,7 @@ public actor GizmoVM {
     /// messages of each page ran); nil (with a log line) when it cannot be
     /// encoded. `gz.session` holding what JSON cannot is left out, with a log line.
     public func keep() -> String? {
+        finishMovedTurn()
         guard let lua else { return nil }
         lua.push(ref: turnFunction)
         lua.push("keep")
@@ -268,6 +284,7 @@ public actor GizmoVM {
     }
 
     public func stats() -> Stats? {
+        finishMovedTurn()
         guard let lua else { return nil }
         lua.collectGarbage()
         lua.push(ref: turnFunction)
@@ -285,19 +302,52 @@ public actor GizmoVM {
     }
 
     /// Runs the runtime's `turn(kind, ...)` and sends the frame it returns.
+    /// - Parameter onLoop: the turn runs on an event loop: past
+    ///   ``loopSlice`` its handler pauses and the turn moves to the queue.
     @discardableResult
-    func turn(_ kind: String, arguments: (LuaState) -> Int32 = { _ in 0 }) -> (String?, String?) {
+    func turn(_ kind: String, onLoop: Bool = false, arguments: (LuaState) -> Int32 = { _ in 0 }) -> (String?, String?) {
+        finishMovedTurn() // what a moved turn left runs before anything else
         guard let lua else { return (nil, nil) }
         lua.push(ref: turnFunction)
         lua.push(kind)
         let count = arguments(lua)
-        turnStamp.store(TurnClock.now, ordering: .relaxed)
-        defer { turnStamp.store(0, ordering: .relaxed) }
-        defer { storeAccess?.endTurn() } // no update gate is held across turns
+        let started = TurnClock.now
+        turnStamp.store(started, ordering: .relaxed)
         beforeTurn?(kind)
+        return run(lua, kind, arguments: 1 + count, started: started, onLoop: onLoop)
+    }
+
+    /// The rest of a turn that moved off an event loop, if one did: its
+    /// paused handler and what the turn had still to run, then its frame.
+    func finishMovedTurn() {
+        guard let started = movedTurn else { return }
+        movedTurn = nil
+        guard let lua else { return }
+        lua.push(ref: turnFunction)
+        lua.push("resume")
+        run(lua, "resume", arguments: 1, started: started, onLoop: false)
+    }
+
+    /// Calls the runtime's turn function (below its `arguments` on the
+    /// stack) for a turn that began at `started`, and ends the turn unless
+    /// it moved: the stamp, the update gates, the frame, the limits.
+    @discardableResult
+    private func run(_ lua: LuaState, _ kind: String, arguments: Int32, started: UInt64, onLoop: Bool) -> (String?, String?) {
+        let partStarted = TurnClock.now // a moved turn's rest starts later than the turn
+        var moved = false
+        // A moved turn is still running: its stamp stays (the watchdog counts
+        // from its start), and so do its update gates, until its rest returns.
+        defer {
+            if !moved {
+                turnStamp.store(0, ordering: .relaxed)
+                storeAccess?.endTurn() // no update gate is held across turns
+            }
+        }
         do {
-            try lua.call(arguments: 1 + count, results: 3, cpuSeconds: limits.cpuSeconds)
+            try lua.call(arguments: arguments, results: 3, cpuSeconds: limits.cpuSeconds, started: started,
+                         pauseAt: onLoop ? started + Self.loopSlice : nil)
         } catch {
+            moved = movedOffLoop(lua, started: started)
             if lua.runtimeStopped {
                 // The runtime ran script code that would not stop (a metamethod
                 // or a function the script redefined): its state is not to be trusted.
@@ -317,6 +367,7 @@ public actor GizmoVM {
         let failure = lua.string(at: -2)
         let shownBy = lua.string(at: -1)
         lua.pop(3)
+        moved = movedOffLoop(lua, started: started)
         if let frame { output(.frame(frame)) }
         // A refused allocation costs the turn. If the memory stays held after a
         // full collection, the script keeps it (a growing global): every later
@@ -326,6 +377,7 @@ public actor GizmoVM {
             if lua.memoryUsed + lua.memoryExternal > limits.memoryBytes / 4 * 3 { end(because: memoryMessage) }
         }
         if lua.cpuExceeded { countCPUStop() }
+        if !moved { keepOffLoopIfLong(kind, ran: TurnClock.now - partStarted, onLoop: onLoop, stopped: lua.cpuExceeded) }
         return (failure, shownBy)
     }
 
@@ -452,7 +504,7 @@ public actor GizmoVM {
         ]
         for (name, function) in functions + storeFunctions() + fileFunctions() + fetchFunctions() + processFunctions()
             + simulationFunctions() {
-            lua.pushFunction(lua.register(function))
+            lua.pushFunction(lua.register(function), offLoop: Self.mayBlock.contains(name))
             lua.setField(name)
         }
     }

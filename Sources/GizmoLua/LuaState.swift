@@ -41,8 +41,11 @@ public final class LuaState {
     }
 
     /// Pushes the trampoline for a registered function.
-    public func pushFunction(_ number: Int32) {
-        gz_push_function(L, number)
+    /// - Parameter offLoop: the function may block (files, the store): in a
+    ///   turn on an event loop, the handler calling it pauses first and the
+    ///   call is made on the session's queue (GizmoVM+EventLoop).
+    public func pushFunction(_ number: Int32, offLoop: Bool = false) {
+        gz_push_function(L, number, offLoop ? 1 : 0)
     }
 
     private static let installDispatch: Void = {
@@ -106,6 +109,21 @@ public final class LuaState {
         }
     }
 
+    /// ``call(arguments:results:cpuSeconds:)`` for a turn that began at
+    /// `started` (``TurnClock``; its CPU deadline counts from there) and,
+    /// with `pauseAt`, pauses the running handler at the first count hook
+    /// past that moment (``turnMoved`` then says so).
+    public func call(arguments: Int32, results: Int32, cpuSeconds: Double, started: UInt64,
+                     pauseAt: UInt64?) throws(LuaError) {
+        let status = gz_pcall_turn(L, arguments, results, cpuSeconds, started, pauseAt ?? 0)
+        if status != LUA_OK {
+            throw LuaError(message: popMessage(), outOfMemory: status == LUA_ERRMEM)
+        }
+    }
+
+    /// Whether the last call paused a handler: the turn goes on in a "resume" turn.
+    public var turnMoved: Bool { gz_turn_moved(L) != 0 }
+
     // MARK: The stack
 
     public var top: Int32 { lua_gettop(L) }
@@ -138,10 +156,12 @@ public final class LuaState {
 
     public func pushTable() { gz_new_table(L) }
 
-    /// Pushes a new table holding the native host functions (JSON, refs, env).
+    /// Pushes a new table holding the native host functions (JSON, refs, env,
+    /// and the scheduler's resume and paused).
     public func pushNativeTable() {
         gz_new_table(L)
         gz_open_native(L)
+        gz_open_scheduling(L)
     }
 
     /// Pops the value on top into the global `name` (no metamethods run on a fresh state).

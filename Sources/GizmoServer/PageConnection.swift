@@ -5,7 +5,7 @@ import NIOCore
 
 /// One WebSocket between a child page and its session: frames from the
 /// session's outbox go straight into the channel (``PageSink``), messages
-/// from the page go to the VM.
+/// from the page go to the VM, read on the channel's event loop.
 struct PageConnection {
     let session: Session
     let channel: any Channel
@@ -21,8 +21,9 @@ struct PageConnection {
         let connection = session.connect(sink)
         var failure: (any Error)?
         do {
-            // Read on the session's queue: a message wakes the thread that runs its turn.
-            try await withTaskExecutorPreference(session.executor) {
+            // Read on the connection's event loop, where a short turn runs
+            // too (``Session/receive(_:from:)``): a message wakes no other thread.
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(channel.eventLoop)) {
                 for try await message in inbound.messages(maxSize: GizmoApplication.maxFrameBytes) {
                     switch message {
                     case .text(let text):

@@ -15,7 +15,7 @@ extension Session {
 
     /// One message from the in-process page on `connection`; answers when its turn has run.
     public func receive(inProcess text: String, from connection: Int) async {
-        await receive(text, from: connection)
+        await vm.receive(text, from: connection) // on the queue: the caller is no event loop
     }
 
     /// The in-process page on `connection` has gone (its socket dropped).

@@ -13,8 +13,8 @@ public final class Session: Sendable {
     private let current: Mutex<Current>
     let limits: SessionLimits
     private let outbox: Outbox
-    /// The queue of every run of the script (each reload's VM) and of the
-    /// page's reader.
+    /// The queue of every run of the script (each reload's VM), which the
+    /// page's reader borrows for a short turn on its event loop.
     let executor = QueueExecutor(label: "gizmo.session")
     /// Tests only: runs at the start of each turn of the session's VMs.
     private let beforeTurn: (@Sendable (String) -> Void)?
@@ -126,8 +126,12 @@ public final class Session: Sendable {
         return await vm.renderSnapshot { outbox.expectPage(generation: $0) }
     }
 
-    /// One text message from the page on `connection`.
+    /// One text message from the page on `connection`: its turn runs on the
+    /// caller's thread (the connection's event loop) when the VM lets it
+    /// (``GizmoVM/receiveHere(_:from:)``), else on the session's queue.
     func receive(_ text: String, from connection: Int) async {
+        let vm = self.vm
+        if vm.receiveHere(text, from: connection) { return }
         await vm.receive(text, from: connection)
     }
 

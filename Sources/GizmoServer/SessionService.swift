@@ -14,8 +14,8 @@ import ServiceLifecycle
 /// never sent a request is not closed by Hummingbird's quiesce (its HTTP
 /// handler is only installed with the first request), and would otherwise
 /// keep the server, and `gizmolua run`, alive until the browser drops it.
-/// A page whose session was mid-turn is the same: its reader runs on the
-/// session's executor, so its connection closes only once the turn returns
+/// A page whose session was mid-turn is the same: its reader waits for the
+/// turn (or runs it, on its event loop), so its connection closes only once the turn returns
 /// (seconds, or never for a stuck one); with such pages the process exits
 /// ``midTurnExitDelay`` after ending the sessions, time enough for the
 /// event loops to send each page its `close`. Nothing here awaits a VM.

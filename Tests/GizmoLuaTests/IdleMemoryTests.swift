@@ -26,8 +26,10 @@ struct IdleMemoryTests {
 
     /// The Lua heap of that page's session, rendered once and idle: 113,753
     /// bytes on 2026-11-30 after issue 13's memory work (about 120,600
-    /// before it), with some 4% of room.
-    static let bound = 116 << 10
+    /// before it), with some 4% of room; 118,070 on main at issue 16's
+    /// start and 119,023 with its turns that move off the event loop (the
+    /// scheduler's kept list and "resume" turn, the host's resume_handler).
+    static let bound = 117 << 10
 
     @Test func anIdleSessionsLuaHeapStaysUnderItsBound() async throws {
         let harness = try await VMHarness(Self.helloEnvPage)

@@ -53,6 +53,7 @@ struct TurnWatchdogTests {
                 #expect(try GizmoApplicationTests.commands(await messages.next()).first?["op"] as? String == "render")
 
                 stick.armed.store(true, ordering: .sequentiallyConsistent)
+                session.vm.offLoopUntil.store(.max, ordering: .relaxed) // a stuck turn holds its queue, not a loop
                 try await outbound.write(.text(#"{"t":"hello","v":1}"#))
                 // The page is told, though its session's thread is stuck.
                 let close = try GizmoApplicationTests.commands(await messages.next())
@@ -80,6 +81,7 @@ struct TurnWatchdogTests {
         let (session, _) = try await registry.start(Script(displayPath: "busy.lua", directory: URL(filePath: "/tmp"),
                                                            source: "require('gizmo').Text('busy'):show()"))
         stick.armed.store(true, ordering: .sequentiallyConsistent)
+        session.vm.offLoopUntil.store(.max, ordering: .relaxed) // stuck on its queue, not on the caller's thread
         let turn = Task { await session.receive(#"{"t":"hello","v":2,"p":"stuck-page"}"#, from: 1) }
         #expect(try await eventually { session.vm.turnStart != nil })
 

@@ -16,6 +16,9 @@
  * - C functions that loop over what a script gave them (patterns, rep,
  *   table.move, JSON) call gz_check_deadline, since the hook cannot see
  *   inside C.
+ * - On an event loop, a turn past its slice pauses: the count hook yields the
+ *   handler the scheduler resumed, and the rest of the turn runs elsewhere
+ *   (gz_pcall_turn).
  * - Swift functions are called through one trampoline: Swift answers
  *   return / raise / yield, and only then C raises or yields.
  */
@@ -44,12 +47,25 @@ lua_State *gz_newstate(size_t memory_limit, void *context);
 void gz_close(lua_State *L);
 void *gz_context(lua_State *L);
 
-/* Push the trampoline for Swift function `fn`. */
-void gz_push_function(lua_State *L, int fn);
+/* Push the trampoline for Swift function `fn`. `off_loop`: the function may
+ * block (files, the store), so a turn on an event loop moves before it runs. */
+void gz_push_function(lua_State *L, int fn, int off_loop);
 
 /* lua_pcall with a traceback message handler, the memory budget enforced and
  * a CPU deadline of `cpu_seconds` (<= 0: none) for this turn. */
 int gz_pcall(lua_State *L, int nargs, int nresults, double cpu_seconds);
+/* gz_pcall for a turn that started at `started_ns` (the deadline counts from
+ * there, so a turn that moved keeps its limit) and, when `pause_ns` is not 0,
+ * pauses the scheduler's coroutine at the first count hook past it (the turn
+ * runs on an event loop and must give it back soon): the coroutine yields,
+ * the runtime keeps it, and gz_turn_moved answers 1 after the call. */
+int gz_pcall_turn(lua_State *L, int nargs, int nresults, double cpu_seconds, uint64_t started_ns,
+                  uint64_t pause_ns);
+int gz_turn_moved(lua_State *L);
+/* Set the scheduler's `resume_handler` (coroutine.resume that marks the
+ * coroutine the hook may pause, and answers true and resume_handler itself
+ * for one it paused) in the table on top of the stack. */
+void gz_open_scheduling(lua_State *L);
 
 /* Compile `source` (text only) and push the chunk; on failure push the
  * message. Returns the lua_load status. */

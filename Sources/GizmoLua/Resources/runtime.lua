@@ -44,6 +44,7 @@ sandbox.environment = nil -- made once; its code would stay in every session
 local turns = {
     frame = page.on_frame,
     timer = scheduler.on_timer,
+    resume = scheduler.resume_moved, -- the rest of a turn that moved off an event loop
     leave = page.on_leave,
     rerender = page.rerender,
     store = function(batch) return runtime.on_store(batch) end, -- set by store.lua
@@ -81,7 +82,9 @@ local function turn(kind, ...)
     if kind == "keep" then return runtime.keep() end
     if kind == "snapshot" then return page.snapshot() end
     local result = turns[kind](...)
-    scheduler.run_finishers()
+    -- A moved turn ends in its "resume" turn, which runs the finishers and
+    -- sends the frame: the pages never see half of a handler's changes.
+    if scheduler.run_finishers() then return nil, result or nil, components.shown_by() end
     local frame = page.flush()
     if collect_after[kind] or page.rendered_for_join() then collect("collect") end
     return frame, result or nil, components.shown_by()

@@ -4,12 +4,21 @@
 -- (WAIT, kind, id); the scheduler files it under what it waits for and
 -- resumes it when that arrives (OpenResty's model): a timer (`gz.sleep`, a
 -- `gz.get` timeout) or a page's reply (`gz.get`).
+--
+-- A turn that runs on an event loop may be moved: past its slice the host's
+-- count hook pauses the running handler (co_resume then answers true and
+-- itself, a marker no script can yield) and the host runs the rest of the
+-- turn on the session's queue (a "resume" turn).
+-- From the pause to the end of the turn, everything this scheduler would
+-- start or resume is kept, in order, for that turn, so the script sees its
+-- code run in the same order as if nothing had moved.
 
 local host, report = ...
 
 local type, next, error, tostring, setmetatable = type, next, error, tostring, setmetatable
-local co_create, co_resume, co_status, co_running, co_yield =
-    coroutine.create, coroutine.resume, coroutine.status, coroutine.running, coroutine.yield
+local co_create, co_status, co_running, co_yield =
+    coroutine.create, coroutine.status, coroutine.running, coroutine.yield
+local co_resume = host.resume_handler -- the hook may pause what this resumes
 local debug_traceback = debug.traceback
 local find, gmatch, format = string.find, string.gmatch, string.format
 local concat = table.concat
@@ -24,6 +33,9 @@ local origin_of = setmetatable({}, { __mode = "k" }) -- coroutine -> the page co
 local sleepers = {}   -- timer id -> coroutine
 local waiting = {}    -- get request id -> { co =, timer = }
 local get_timers = {} -- timer id -> get request id
+-- What the rest of a moved turn runs, in order ({ co, n =, ...values }
+-- each); nil while no turn moves. Made only then: every session would hold it.
+local moved
 
 -- Timers of gz.after and gz.every, by host timer id. Their state is the
 -- runtime's own (a script holds only a handle, extras.lua), so nothing a
@@ -47,7 +59,7 @@ local function describe(value)
     local kind = type(value)
     if kind == "string" then return value end
     if kind == "number" or kind == "nil" or kind == "boolean" then return tostring(value) end
-    local ok, text = co_resume(co_create(tostring), value)
+    local ok, text = coroutine.resume(co_create(tostring), value)
     if ok and type(text) == "string" then return text end
     return "(error object is a " .. kind .. " value)"
 end
@@ -64,6 +76,10 @@ end
 --- Resumes `co`; files it under what it waits for, or reports its error.
 --- Answers false when the coroutine failed.
 local function step(co, ...)
+    if moved then -- this turn is moving: the rest runs after what was paused
+        moved[#moved + 1] = table.pack(co, ...)
+        return true
+    end
     local ok, marker, kind, id, timer = co_resume(co, ...)
     if not ok then
         managed[co] = nil
@@ -75,6 +91,10 @@ local function step(co, ...)
         return true
     end
     if marker ~= WAIT then
+        if marker == co_resume then -- the host paused it (host.c): it goes on in the "resume" turn
+            moved = { { co, n = 1 } }
+            return true
+        end
         managed[co] = nil
         report("a handler called coroutine.yield; use gz.sleep or gz.get to wait", traceback(co))
         return false
@@ -88,6 +108,16 @@ local function step(co, ...)
     return true
 end
 scheduler.step = step
+
+--- The "resume" turn: runs what a moved turn left, in its order.
+function scheduler.resume_moved()
+    local list = moved or {}
+    moved = nil
+    for i = 1, #list do
+        local item = list[i]
+        step(table.unpack(item, 1, item.n))
+    end
+end
 
 --- Runs fn(...) in a new coroutine on behalf of the page connection
 --- `origin` (nil for the main code and timers). Answers false when it failed.
@@ -227,7 +257,10 @@ function scheduler.at_end_of_turn(key, fn)
     finishers[#finishers + 1] = fn
 end
 
+--- Runs the finishers; true (and runs none) when the turn is moving: the
+--- host paused a handler, and its rest and the finishers run in a "resume" turn.
 function scheduler.run_finishers()
+    if moved then return true end
     while #finishers > 0 do
         local pending = finishers
         finishers, finisher_keys = {}, {}
@@ -251,6 +284,7 @@ function scheduler.shutdown()
         host.unref(timer.ref)
     end
     sleepers, waiting, get_timers = {}, {}, {}
+    moved = nil
 end
 
 return scheduler
