@@ -81,11 +81,18 @@ final class ServerProcess {
         return nil
     }
 
+    /// The variables that would change how the measured server answers (a
+    /// token it asks for, another port or link): the bench's own process
+    /// may have them (a test that set one, a shell), its servers never.
+    static let serverSettings: [String: String?] = [
+        "GIZMO_USE_PORT": nil, "GIZMO_TOKEN": nil, "GIZMO_LINK_PREFIX": nil, "GIZMO_USE_SERVER_ADDRESS": nil,
+    ]
+
     /// Runs `binary` with stdout and stderr to files, stdin empty, and the
     /// environment of the bench changed by `environment` (nil: unset), or
     /// `exactly` that environment.
     static func spawn(binary: URL, arguments: [String], output: URL, log: URL,
-                      environment changes: [String: String?] = ["GIZMO_USE_PORT": nil],
+                      environment changes: [String: String?] = serverSettings,
                       exactly: [String: String]? = nil) throws -> Process {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
