@@ -303,6 +303,7 @@ session *session_open(void (*prepare)(lua_State *L), session_sent_fn sent) {
     if (gz_load_binary(L, compiled[0].bytes, compiled[0].length, "@gizmo/runtime.lua") != LUA_OK) goto failed;
     lua_createtable(L, 0, 32);
     gz_open_native(L);
+    gz_open_scheduling(L); /* host.resume_handler, as LuaState.swift does */
     luaL_setfuncs(L, host_functions, 0);
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, GET_TIMEOUT);
