@@ -59,6 +59,20 @@ private final class RenderReader {
         field(name, of: index, as: LUA_TSTRING) { LuaCall(L: L).string(at: -1) } ?? nil
     }
 
+    /// `t[name]` when it is a string, nil when it is absent; anything else
+    /// makes the node unreadable.
+    func string(_ name: String, of t: Int32, in node: inout RenderNode) -> String? {
+        lua_pushstring(L, name)
+        defer { gz_pop(L, 1) }
+        switch lua_rawget(L, t) {
+        case LUA_TNIL: return nil
+        case LUA_TSTRING: return LuaCall(L: L).string(at: -1)
+        default:
+            node.unreadable = true
+            return nil
+        }
+    }
+
     func isPresent(_ name: String, of index: Int32) -> Bool {
         let table = lua_absindex(L, index)
         lua_pushstring(L, name)
@@ -117,18 +131,11 @@ private final class RenderReader {
         let t = lua_absindex(L, index)
         guard let id = field("id", of: t, as: LUA_TNUMBER, { LuaCall(L: L).integer(at: -1) }) ?? nil else { return nil }
         var result = RenderNode(id: id)
-        result.tag = string("tag", of: t)
-        result.outer = string("outer", of: t)
-        result.text = string("text", of: t)
-        result.html = string("html", of: t)
-        result.slot = string("slot", of: t)
-        func unreadable(_ name: String, _ type: Int32) -> Bool {
-            isPresent(name, of: t) && field(name, of: t, as: type, { true }) == nil
-        }
-        if unreadable("tag", LUA_TSTRING) || unreadable("outer", LUA_TSTRING) || unreadable("text", LUA_TSTRING)
-            || unreadable("html", LUA_TSTRING) || unreadable("slot", LUA_TSTRING) {
-            result.unreadable = true
-        }
+        result.tag = string("tag", of: t, in: &result)
+        result.outer = string("outer", of: t, in: &result)
+        result.text = string("text", of: t, in: &result)
+        result.html = string("html", of: t, in: &result)
+        result.slot = string("slot", of: t, in: &result)
         if let classes = field("cls", of: t, as: LUA_TTABLE, { strings(at: -1) }) {
             if let classes { result.classes = classes } else { result.unreadable = true }
         }

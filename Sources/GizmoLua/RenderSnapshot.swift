@@ -21,7 +21,7 @@ public struct RenderSnapshot: Sendable {
 /// the reader did not expect (a type the page would turn into text of its
 /// own making) is ``RenderValue/other``, and the first paint leaves the
 /// page to its socket.
-public struct RenderNode: Sendable, Equatable {
+public struct RenderNode: Sendable {
     public var id: Int
     public var tag: String?
     public var outer: String?
@@ -38,13 +38,6 @@ public struct RenderNode: Sendable, Equatable {
     public var unreadable = false
 
     public init(id: Int) { self.id = id }
-
-    public static func == (a: RenderNode, b: RenderNode) -> Bool {
-        a.id == b.id && a.tag == b.tag && a.outer == b.outer && a.text == b.text && a.html == b.html
-            && a.classes == b.classes && a.css.elementsEqual(b.css, by: { $0 == $1 })
-            && a.attributes.elementsEqual(b.attributes, by: { $0 == $1 }) && a.slot == b.slot
-            && a.logLines == b.logLines && a.kids == b.kids && a.unreadable == b.unreadable
-    }
 }
 
 public enum RenderValue: Sendable, Equatable {

@@ -60,8 +60,10 @@ struct FirstPaintHTML {
         } else {
             inner = []
         }
+        // The elements of the content (of outer HTML, those inside the element).
         let offset = node.text == nil && node.html == nil ? element.contentRange.lowerBound : 0
-        for item in content?.elements ?? [] where item.start >= offset && item.after <= offset + inner.count {
+        let inside = content?.elements.filter { $0.start >= offset && $0.after <= offset + inner.count } ?? []
+        for item in inside {
             for name in content?.classes(of: item) ?? [] { classes.insert(name) }
         }
 
@@ -77,9 +79,7 @@ struct FirstPaintHTML {
             if let slot = kid.slot {
                 slots.insert(slot)
                 guard let scan = content,
-                      let target = scan.elements.first(where: {
-                          $0.start >= offset && $0.after <= offset + inner.count && (scan.classes(of: $0)?.contains(slot) ?? false)
-                      }),
+                      let target = inside.first(where: { scan.classes(of: $0)?.contains(slot) ?? false }),
                       !target.isVoid, !target.inside.foreign,
                       let written = write(kid, in: target.inside) else { return nil }
                 insertions.append((target.end - offset, out))
