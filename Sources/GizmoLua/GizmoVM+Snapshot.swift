@@ -14,6 +14,35 @@ extension GizmoVM {
     /// commands wait for the end of a turn (the tree would be ahead of the
     /// frames), or when the render cannot be made.
     public func renderSnapshot(mark: @Sendable (Int) -> Int?) -> RenderSnapshot? {
+        guard var snapshot = snapshotNow(), let frame = mark(generation) else { return nil }
+        snapshot.frame = frame
+        return snapshot
+    }
+
+    /// Makes the first paint of what the script shows now for the child
+    /// page's request that the entry's redirect is about to bring: made on
+    /// the queue while the redirect travels, it is taken by
+    /// ``takePreparedSnapshot(mark:)`` without waiting for the queue, unless
+    /// a turn has run in between (``turn`` drops it).
+    public func prepareSnapshot() {
+        guard let snapshot = snapshotNow() else { return }
+        preparedSnapshot.withLock { $0 = snapshot }
+    }
+
+    /// The snapshot ``prepareSnapshot()`` made, once, if no turn has run
+    /// since; `mark` as for ``renderSnapshot(mark:)``, run under the same
+    /// lock a turn takes to drop it, so no turn's frame comes in between.
+    public nonisolated func takePreparedSnapshot(mark: (Int) -> Int?) -> RenderSnapshot? {
+        preparedSnapshot.withLock { prepared in
+            defer { prepared = nil }
+            guard var snapshot = prepared, let frame = mark(generation) else { return nil }
+            snapshot.frame = frame
+            return snapshot
+        }
+    }
+
+    /// The tree now, its frame number not yet known (-1).
+    private func snapshotNow() -> RenderSnapshot? {
         guard let lua else { return nil }
         lua.push(ref: turnFunction)
         lua.push("snapshot")
@@ -30,11 +59,10 @@ extension GizmoVM {
         guard let json = lua.string(at: -1), lua_type(lua.L, -2) == LUA_TTABLE else { return nil }
         let reader = RenderReader(L: lua.L)
         guard let root = reader.field("node", of: -2, as: LUA_TTABLE, { reader.node(at: -1, depth: 0) }) ?? nil,
-              reader.count <= Self.maxSnapshotNodes,
-              let frame = mark(generation)
+              reader.count <= Self.maxSnapshotNodes
         else { return nil }
         let head = reader.field("head", of: -2, as: LUA_TTABLE, { reader.head(at: -1) }) ?? []
-        return RenderSnapshot(json: json, root: root, head: head, frame: frame)
+        return RenderSnapshot(json: json, root: root, head: head, frame: -1)
     }
 }
 

@@ -84,6 +84,10 @@ public actor GizmoVM {
     /// files), as standardized paths: a change to one reloads the session.
     public nonisolated let dependencies = Mutex<Set<String>>([])
 
+    /// A first paint made for the page the entry's redirect brings
+    /// (GizmoVM+Snapshot), until it is taken or a turn runs.
+    package nonisolated let preparedSnapshot = Mutex<RenderSnapshot?>(nil)
+
     /// Registry references still held when the VM closed (0 unless a leak).
     public private(set) var referencesLeftAtClose: Int?
 
@@ -308,6 +312,7 @@ public actor GizmoVM {
     func turn(_ kind: String, onLoop: Bool = false, arguments: (LuaState) -> Int32 = { _ in 0 }) -> (String?, String?) {
         finishMovedTurn() // what a moved turn left runs before anything else
         guard let lua else { return (nil, nil) }
+        preparedSnapshot.withLock { $0 = nil } // its tree may change now
         lua.push(ref: turnFunction)
         lua.push(kind)
         let count = arguments(lua)

@@ -84,6 +84,12 @@ public final class Session: Sendable {
     func start() async throws(ScriptError) -> GizmoVM.BootResult {
         let result = try await vm.boot()
         perform(lifecycle.withLock { $0.started() })
+        // The child page's first paint, made on the session's queue while
+        // the entry's redirect goes to the browser and comes back.
+        if result.error == nil {
+            let vm = self.vm
+            Task(executorPreference: executor) { await vm.prepareSnapshot() }
+        }
         return result
     }
 
@@ -122,7 +128,8 @@ public final class Session: Sendable {
     /// new run, a turn has commands waiting): the page then renders over its socket.
     func firstPaint() async -> RenderSnapshot? {
         guard lifecycle.withLock({ !$0.isEnded }) else { return nil }
-        let outbox = self.outbox
+        let outbox = self.outbox, vm = self.vm
+        if let prepared = vm.takePreparedSnapshot(mark: { outbox.expectPage(generation: $0) }) { return prepared }
         return await vm.renderSnapshot { outbox.expectPage(generation: $0) }
     }
 

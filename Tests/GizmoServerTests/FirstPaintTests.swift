@@ -50,6 +50,26 @@ struct FirstPaintTests {
         }
     }
 
+    /// The first paint made while the entry's redirect travels is the
+    /// tree of that moment: a turn in between (a page's click) drops it, so
+    /// the child page shows the tree as it is when it is asked for.
+    @Test func aTurnDropsTheFirstPaintMadeAtBoot() async throws {
+        let (app, _, session) = try await GizmoApplicationTests().makeApp(grace: 60)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            await session.executor.drain() // the first paint made after boot is ready
+            #expect(session.vm.preparedSnapshot.withLock { $0 != nil })
+            let page = TestPage(port: port, session: session.id)
+            page.hello(page: "tab")
+            let (_, callback) = try await page.join()
+            page.click(callback, page: "tab", m: 1)
+            #expect(try await page.update().text == "clicked 1")
+            let (html, _, _) = try await childPage(client, session)
+            #expect(html.contains(">clicked 1</") && !html.contains(">waiting</"))
+            await page.close()
+        }
+    }
+
     @Test func framesBetweenThePageAndItsSocketAreKeptForIt() async throws {
         let (app, _, session) = try await GizmoApplicationTests().makeApp(grace: 60)
         try await app.test(.live) { client in

@@ -9,6 +9,8 @@
   const LAST_RETRY_MS = 5000;
   const MAX_DEPTH = 4;
   const MAX_TRAY_ENTRIES = 20;
+  // A first paint whose frame does not come (a hidden tab) is adopted after this.
+  const AFTER_FIRST_FRAME_MS = 100;
   // What a person does while the socket is down waits for it, up to these.
   const MAX_WAITING_MESSAGES = 1000;
   const MAX_WAITING_CHARS = 4 * 1048576;
@@ -969,6 +971,28 @@
     state: () => state, waiting: () => unacked.length, frame: () => lastFrame, firstPaint: () => firstPaint,
   });
   setStatus("connecting");
-  takeFirstPaint();
-  connect();
+  // A page with its first paint shows it before anything here runs: the
+  // browser paints the parser's elements at its next frame, and this
+  // script's work (adopting them, opening the socket, the frames that
+  // arrive) waits until just after that frame instead of delaying it. A
+  // hidden tab runs no animation frames: the timer starts it there.
+  if (document.getElementById("gz-first")) afterFirstFrame(start);
+  else start();
+
+  function start() {
+    takeFirstPaint();
+    connect();
+  }
+
+  function afterFirstFrame(run) {
+    let ran = false;
+    const once = () => {
+      if (!ran) {
+        ran = true;
+        run();
+      }
+    };
+    requestAnimationFrame(() => setTimeout(once, 0));
+    setTimeout(once, AFTER_FIRST_FRAME_MS);
+  }
 })();
