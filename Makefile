@@ -59,7 +59,7 @@ BENCH_H5_VENV := $(BENCH_H5)/venv
 BENCH_H5_PKG  := Sources/gizmobench/h5gizmos
 
 DEB_DEPS      := liblua5.4-dev libjemalloc-dev libsqlite3-dev pkg-config
-DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx
+DEB_TEST_DEPS := chromium chromium-driver python3-venv nginx postgresql
 DEB_POEM_DEPS := espeak-ng sox
 DEB_BENCH_DEPS := python3-venv
 # podman (with runc) builds and runs the image; debootstrap makes its Debian
@@ -100,7 +100,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps test-deps test-apt build serve run install uninstall test unit e2e gizmo-tests bench bench-apt bench-h5gizmos profile scale poem-audio clean \
+.PHONY: deps test-deps test-apt build serve run install uninstall test test-suites unit unit-suites e2e gizmo-tests bench bench-apt bench-h5gizmos profile scale poem-audio clean \
         container-deps container-base release container-image container-test \
         fuzz fuzz-smoke fuzz-build fuzz-deps
 
@@ -154,7 +154,15 @@ uninstall:
 	rm -f "$(DESTDIR)$(PREFIX)/bin/gizmolua"
 	rm -rf "$(DESTDIR)$(PREFIX)/share/gizmolua"
 
+# The suites run beside a throwaway PostgreSQL cluster (a temp folder, a
+# free loopback port; GIZMO_TEST_POSTGRES_URL), stopped however they end:
+# the store's tests run against it as well as against SQLite.
+WITH_POSTGRES := Tests/postgres/with-cluster.sh
+
 test: test-deps build fuzz-smoke
+	$(WITH_POSTGRES) $(MAKE) --no-print-directory test-suites
+
+test-suites:
 	$(SWIFT) test --skip StoreLoadTests
 	$(SWIFT) test --skip-build --filter StoreLoadTests
 	$(BIN) test scripts $(DEMO_GRANTS)
@@ -164,12 +172,15 @@ test: test-deps build fuzz-smoke
 gizmo-tests: build
 	$(BIN) test scripts $(DEMO_GRANTS)
 
-unit: deps
+unit: test-apt
+	$(WITH_POSTGRES) $(MAKE) --no-print-directory unit-suites
+
+unit-suites:
 	$(SWIFT) test --skip StoreLoadTests
 	$(SWIFT) test --skip-build --filter StoreLoadTests
 
 e2e: test-deps build
-	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
+	$(WITH_POSTGRES) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) $(E2E_DIR)
 
 # Release binaries: the figures are about what ships, not a debug build.
 # The same flags as `release`, so the two never rebuild each other's objects.

@@ -20,12 +20,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "CGizmoLua", dependencies: ["CLua"]),
-        // A module's shared store (gz.store): SQLite through GRDB, on Debian's libsqlite3.
-        .target(name: "GizmoStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // A module's shared store (gz.store): SQLite through GRDB, on Debian's
+        // libsqlite3; or PostgreSQL through postgres-nio, shared by replicas.
+        .target(name: "GizmoStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // What a script may reach beyond its folders and its page (--allow-run, ...).
         .target(name: "GizmoGrants"),
         // The inotify watcher, for hot reload (GizmoServer) and gz.tail (GizmoLua), and LogText.
@@ -121,7 +131,8 @@ let package = Package(
             exclude: ["h5gizmos", "profile", "firstpaint"]
         ),
         .target(name: "GizmoTestFixtures", path: "Tests/GizmoTestFixtures"),
-        .testTarget(name: "GizmoStoreTests", dependencies: ["GizmoStore", "GizmoTestFixtures"]),
+        .testTarget(name: "GizmoStoreTests", dependencies: ["GizmoStore", "GizmoTestFixtures",
+                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "GizmoGrantsTests", dependencies: ["GizmoGrants"]),
         .testTarget(name: "GizmoWatchTests", dependencies: ["GizmoWatch", "GizmoTestFixtures"]),
         .testTarget(

@@ -30,14 +30,19 @@ public final class ModuleService: Sendable {
         var generation = 0
         var lastError: String?
         var stopped = false
+        /// Another replica runs the module's service (its store is shared);
+        /// this one waits to take it over (``takeOver()``).
+        var standingBy = false
         /// The files of the last run, kept when it failed, so that fixing a
         /// module it required restarts it too.
         var files: Set<String> = []
     }
 
     /// - Parameter notify: tells the module's open pages of an error.
+    /// - Parameter standingBy: wait for ``takeOver()`` before running (a
+    ///   store shared by replicas: the module's lock says which runs it).
     public init(module: String, file: URL, displayPath: String, limits: SessionLimits, stores: StoreDirectory,
-                logger: Logger, notify: @escaping @Sendable (String) -> Void) {
+                standingBy: Bool = false, logger: Logger, notify: @escaping @Sendable (String) -> Void) {
         self.module = module
         self.file = file
         self.displayPath = displayPath
@@ -47,6 +52,7 @@ public final class ModuleService: Sendable {
         logger[metadataKey: "service"] = "\(module)"
         self.logger = logger
         self.notify = notify
+        state.withLock { $0.standingBy = standingBy }
     }
 
     /// The error that stopped or last troubled the service; nil while it runs well.
@@ -54,6 +60,9 @@ public final class ModuleService: Sendable {
 
     /// Whether a run of init.lua is live.
     public var isRunning: Bool { state.withLock { $0.vm != nil } }
+
+    /// Whether another replica runs the service now.
+    public var isStandingBy: Bool { state.withLock { $0.standingBy } }
 
     /// The files whose change restarts the service (init.lua and what it requires).
     public var dependencies: Set<String> {
@@ -73,7 +82,7 @@ public final class ModuleService: Sendable {
             return (state.vm, state.generation + 1)
         }
         if let old { await old.close() }
-        guard !state.withLock({ $0.stopped }) else { return }
+        guard !state.withLock({ $0.stopped || $0.standingBy }) else { return }
         var script: Script
         do {
             script = try Script(contentsOf: file.path)
@@ -104,6 +113,29 @@ public final class ModuleService: Sendable {
             logger.info("service started: \(LogText.escaped(displayPath))")
         } else {
             await vm.close() // stopped, or restarted again, meanwhile
+        }
+    }
+
+    /// This replica runs the service from now on (it holds the module's lock):
+    /// init.lua runs again, and finds in the store what the last run kept.
+    public func takeOver() async {
+        state.withLock { $0.standingBy = false }
+        logger.info("service runs on this replica")
+        await start()
+    }
+
+    /// Another replica may run the service now (this one lost the module's
+    /// lock, or has not got it yet): this run stops, until ``takeOver()``.
+    public func standBy() async {
+        let vm = state.withLock { state -> GizmoVM? in
+            state.standingBy = true
+            state.generation += 1 // a start booting now keeps nothing
+            defer { state.vm = nil }
+            return state.vm
+        }
+        if let vm {
+            await vm.close()
+            logger.info("service stopped: another replica may run it now")
         }
     }
 

@@ -22,6 +22,9 @@ public final class ModuleServices: Service, Sendable {
     private let registry: SessionRegistry
     private let logger: Logger
     private let services = Mutex<[String: ModuleService]>([:]) // by init.lua's path
+    /// Over a store shared by replicas: each service's hold on its module's
+    /// lock (``StoreDatabase/holdLock(_:acquired:lost:)``), by init.lua's path.
+    private let locks = Mutex<[String: Task<Void, Never>]>([:])
     /// Scans and restarts run one after another.
     private let lastChange = Mutex<Task<Void, Never>?>(nil)
 
@@ -66,6 +69,17 @@ public final class ModuleServices: Service, Sendable {
             let gone = services.keys.filter { found[$0] == nil }
             return (added, gone.compactMap { services.removeValue(forKey: $0) })
         }
+        if let database = stores.database {
+            locks.withLock { locks in
+                for service in added {
+                    locks[service.file.standardizedFileURL.path] = Task {
+                        await database.holdLock("gizmo-service:" + service.module,
+                                                acquired: { await service.takeOver() }, lost: { await service.standBy() })
+                    }
+                }
+                for service in removed { locks.removeValue(forKey: service.file.standardizedFileURL.path)?.cancel() }
+            }
+        }
         for service in removed {
             logger.info("service stopped: \(LogText.escaped(service.module))'s init.lua is gone")
             await service.stop()
@@ -106,6 +120,13 @@ public final class ModuleServices: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             for service in all { group.addTask { await service.stop() } }
         }
+        // Then the locks: another replica takes the services over.
+        let held = locks.withLock { locks in
+            defer { locks = [:] }
+            return Array(locks.values)
+        }
+        for task in held { task.cancel() }
+        for task in held { await task.value }
         stores.closeAll()
     }
 
@@ -113,7 +134,7 @@ public final class ModuleServices: Service, Sendable {
         let folder = file.deletingLastPathComponent().standardizedFileURL
         let registry = self.registry
         return ModuleService(module: module, file: file, displayPath: displayPath, limits: limits, stores: stores,
-                             logger: logger) { message in
+                             standingBy: stores.database != nil, logger: logger) { message in
             registry.notice(message, toModuleIn: folder)
         }
     }

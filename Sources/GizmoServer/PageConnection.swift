@@ -1,4 +1,5 @@
 import GizmoLua
+import GizmoStore
 import HummingbirdWebSocket
 import Logging
 import NIOCore

@@ -6,11 +6,14 @@ import Synchronization
 ///
 /// Writes are serialized here, and each write's watchers are told while it
 /// is still the latest, so every watcher sees a key's changes in version
+/// order. Over a backend that ``StoreBackend/sharesChanges`` (PostgreSQL,
+/// shared by replicas), the writer tells no one: every change, this
+/// replica's and the others', comes back through ``deliver(_:)`` in commit
 /// order. Reads go straight to the backend. Keys and sizes are checked here,
 /// where the values enter, the same for every backend.
 public final class ModuleStore: Sendable {
     public let limits: StoreLimits
-    private let backend: any StoreBackend
+    let backend: any StoreBackend
     private let state = Mutex<State>(State())
     private let gates = UpdateGates()
 
@@ -41,6 +44,10 @@ public final class ModuleStore: Sendable {
     public func set(_ key: String, json: String?, ifVersion: Int64? = nil) throws(StoreError) -> PutOutcome {
         try Self.check(key: key)
         if let json { try checkSize(json, "value") }
+        if backend.sharesChanges { // the database orders the writes and tells the watchers
+            try state.withLock { state throws(StoreError) in try Self.checkOpen(state) }
+            return try backend.put(key, json: json, ifVersion: ifVersion, limits: limits)
+        }
         return try state.withLock { state throws(StoreError) -> PutOutcome in
             try Self.checkOpen(state)
             let outcome = try backend.put(key, json: json, ifVersion: ifVersion, limits: limits)
@@ -69,6 +76,10 @@ public final class ModuleStore: Sendable {
         try checkSize(item, "item")
         guard (1...StoreLimits.maxKeep).contains(keep) else {
             throw StoreError("keep must be a whole number from 1 to \(StoreLimits.maxKeep), not \(keep)")
+        }
+        if backend.sharesChanges {
+            try state.withLock { state throws(StoreError) in try Self.checkOpen(state) }
+            return try backend.append(key, item: item, keep: keep, limits: limits)
         }
         return try state.withLock { state throws(StoreError) -> Appended in
             try Self.checkOpen(state)
@@ -112,6 +123,18 @@ public final class ModuleStore: Sendable {
             }
         }
     }
+
+    /// A committed change the backend reports (``StoreBackend/sharesChanges``),
+    /// told to the key's watchers; a watcher drops one older than what it has.
+    public func deliver(_ change: StoreChange) {
+        state.withLock { state in
+            guard !state.closed else { return }
+            Self.tell(state, change)
+        }
+    }
+
+    /// The keys watched now.
+    public var watchedKeys: [String] { state.withLock { Array($0.watches.keys) } }
 
     /// How many watches the store holds (tests, the log).
     public var watchCount: Int { state.withLock { $0.watches.values.reduce(0) { $0 + $1.count } } }

@@ -90,10 +90,7 @@ public final class SQLiteStore: StoreBackend {
         try run {
             try pool.write { db -> Appended in
                 let row = try Row.fetchOne(db, sql: "SELECT kind, version, last_seq FROM entry WHERE key = ?", arguments: [key])
-                if row?["kind"] == Kind.value.rawValue {
-                    throw StoreError("the key holds a value, not a list; set it to nil first to make it a list",
-                                     reason: .wrongKind)
-                }
+                if row?["kind"] == Kind.value.rawValue { throw StoreError.holdsAValue }
                 let version: Int64 = row?["version"] ?? 0
                 let seq: Int64 = (row?["last_seq"] ?? 0) + 1
                 let dropBelow = seq - Int64(keep) + 1
@@ -122,10 +119,7 @@ public final class SQLiteStore: StoreBackend {
     /// The module's total after a change of `delta` bytes, or the error that refuses it.
     private func checkTotal(adding delta: Int, limits: StoreLimits) throws(StoreError) -> Int {
         let after = total.withLock { $0 } + delta
-        if delta > 0 && after > limits.moduleBytes {
-            throw StoreError("the module's store would hold \(Self.mebibytes(after)) MiB, past its limit of "
-                + "\(Self.mebibytes(limits.moduleBytes)) MiB (--store-limit); delete keys or keep shorter lists", reason: .full)
-        }
+        if delta > 0 && after > limits.moduleBytes { throw StoreLimits.full(after, limits) }
         return after
     }
 
@@ -157,9 +151,5 @@ public final class SQLiteStore: StoreBackend {
     private static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error)" }
         return "\(error)"
-    }
-
-    static func mebibytes(_ bytes: Int) -> String {
-        String(format: "%.1f", Double(bytes) / 1_048_576)
     }
 }

@@ -17,6 +17,14 @@ public protocol StoreBackend: Sendable {
     /// Bytes of every value and item.
     func byteCount() throws(StoreError) -> Int
     func close()
+    /// Whether its changes come back to ``ModuleStore/deliver(_:)`` from
+    /// outside (a database shared by replicas tells every replica, this one
+    /// included, in commit order) rather than being told by the writer.
+    var sharesChanges: Bool { get }
+}
+
+extension StoreBackend {
+    public var sharesChanges: Bool { false }
 }
 
 public struct StoredEntry: Sendable, Equatable {

@@ -16,4 +16,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
     public var description: String { message }
+
+    /// `append` to a key that holds a value.
+    static let holdsAValue = StoreError("the key holds a value, not a list; set it to nil first to make it a list",
+                                        reason: .wrongKind)
 }

@@ -1,20 +1,18 @@
 import Foundation
+import Logging
 import GizmoStore
 import GizmoTestFixtures
 import Synchronization
 import Testing
 
-/// The store's semantics over SQLite: values, versions, lists, limits, what
-/// persists, and what watchers are told.
+/// The store's semantics over each backend (SQLite, and PostgreSQL under
+/// `make test`): values, versions, lists, limits, what persists, and what
+/// watchers are told.
 struct ModuleStoreTests {
-    let folder = TemporaryFolder()
-
-    func open(_ limits: StoreLimits = .init()) throws -> ModuleStore {
-        ModuleStore(backend: try SQLiteStore(path: folder.url.appendingPathComponent("store.sqlite").path), limits: limits)
-    }
-
-    @Test func valuesAndVersions() throws {
-        let store = try open()
+    @Test(arguments: Backend.available) func valuesAndVersions(_ backend: Backend) throws {
+        let fixture = StoreFixture(backend)
+        defer { fixture.close() }
+        let store = try fixture.open()
         #expect(try store.get("a") == StoredEntry(.absent, version: 0))
         #expect(try store.set("a", json: #"{"n":1}"#) == .written(version: 1))
         #expect(try store.get("a") == StoredEntry(.value(#"{"n":1}"#), version: 1))
@@ -24,16 +22,20 @@ struct ModuleStoreTests {
         #expect(try store.set("a", json: "3") == .written(version: 3))
     }
 
-    @Test func compareAndSetRefusesAStaleVersion() throws {
-        let store = try open()
+    @Test(arguments: Backend.available) func compareAndSetRefusesAStaleVersion(_ backend: Backend) throws {
+        let fixture = StoreFixture(backend)
+        defer { fixture.close() }
+        let store = try fixture.open()
         _ = try store.set("n", json: "1")
         #expect(try store.set("n", json: "2", ifVersion: 0) == .conflict)
         #expect(try store.get("n").json == "1")
         #expect(try store.set("n", json: "2", ifVersion: 1) == .written(version: 2))
     }
 
-    @Test func listsKeepTheirLastItems() throws {
-        let store = try open()
+    @Test(arguments: Backend.available) func listsKeepTheirLastItems(_ backend: Backend) throws {
+        let fixture = StoreFixture(backend)
+        defer { fixture.close() }
+        let store = try fixture.open()
         for i in 1...5 { _ = try store.append("log", item: "\(i)", keep: 3) }
         #expect(try store.get("log") == StoredEntry(.list(["3", "4", "5"], lastSeq: 5), version: 5))
         #expect(try store.get("log").json == "[3,4,5]")
@@ -47,8 +49,10 @@ struct ModuleStoreTests {
         #expect(try store.append("log", item: "8", keep: 3).seq == 6)
     }
 
-    @Test func limitsRefuseWithTheFlagToChange() throws {
-        let store = try open(StoreLimits(valueBytes: 100, moduleBytes: 250))
+    @Test(arguments: Backend.available) func limitsRefuseWithTheFlagToChange(_ backend: Backend) throws {
+        let fixture = StoreFixture(backend)
+        defer { fixture.close() }
+        let store = try fixture.open(StoreLimits(valueBytes: 100, moduleBytes: 250))
         let error = #expect(throws: StoreError.self) { try store.set("a", json: String(repeating: "1", count: 101)) }
         #expect(error?.message.contains("--store-value-limit") == true)
         _ = try store.set("a", json: String(repeating: "1", count: 100))
@@ -62,29 +66,35 @@ struct ModuleStoreTests {
         #expect(throws: StoreError.self) { try store.get(String(repeating: "k", count: 257)) }
     }
 
-    @Test func whatWasWrittenIsThereAfterReopening() throws {
+    @Test(arguments: Backend.available) func whatWasWrittenIsThereAfterReopening(_ backend: Backend) throws {
+        let fixture = StoreFixture(backend)
+        defer { fixture.close() }
         do {
-            let store = try open()
+            let store = try fixture.open()
             _ = try store.set("a", json: #""kept""#)
             _ = try store.append("l", item: "1", keep: 10)
             store.close()
             #expect(throws: StoreError.self) { try store.set("a", json: "1") }
         }
-        let store = try open()
+        let store = try fixture.open()
         #expect(try store.get("a") == StoredEntry(.value(#""kept""#), version: 1))
         #expect(try store.get("l").json == "[1]")
         #expect(try store.byteCount() == 7)
     }
 
     @Test func theFileIsInWALModeAndSyncsEveryCommit() throws {
-        let store = try open()
+        let fixture = StoreFixture(.sqlite)
+        defer { fixture.close() }
+        let store = try fixture.open()
         _ = try store.set("a", json: "1")
-        let path = folder.url.appendingPathComponent("store.sqlite-wal").path
+        let path = fixture.folder.url.appendingPathComponent(fixture.module).appendingPathComponent("store.sqlite-wal").path
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
-    @Test func watchersSeeEveryChangeInOrder() throws {
-        let store = try open()
+    @Test(arguments: Backend.available) func watchersSeeEveryChangeInOrder(_ backend: Backend) async throws {
+        let fixture = StoreFixture(backend)
+        defer { fixture.close() }
+        let store = try fixture.open()
         let watcher = Recorder()
         _ = try store.set("k", json: "0")
         let start = try store.watch("k", id: 7, watcher: watcher)
@@ -92,13 +102,18 @@ struct ModuleStoreTests {
         _ = try store.set("k", json: "1")
         _ = try store.set("other", json: "1")
         _ = try store.set("k", json: nil)
-        #expect(watcher.changes.withLock { $0 } == [
+        _ = try store.append("k", item: "5", keep: 3)
+        #expect(try await watcher.waitFor(3) == [
             .init(StoreChange(key: "k", version: 2, kind: .set("1")), 7),
             .init(StoreChange(key: "k", version: 3, kind: .set(nil)), 7),
+            .init(StoreChange(key: "k", version: 4, kind: .append(seq: 1, item: "5", keep: 3)), 7),
         ])
         store.cancel("k", id: 7, watcher: watcher)
+        _ = try store.watch("other", id: 9, watcher: watcher)
         _ = try store.set("k", json: "2")
-        #expect(watcher.changes.withLock { $0.count } == 2)
+        _ = try store.set("other", json: "2") // told after k's change, were that told
+        let seen = try await watcher.waitFor(4)
+        #expect(seen.count == 4 && seen.last == .init(StoreChange(key: "other", version: 2, kind: .set("2")), 9))
         _ = try store.watch("k", id: 8, watcher: watcher)
         store.cancelAll(of: watcher)
         #expect(store.watchCount == 0)
@@ -126,12 +141,41 @@ struct ModuleStoreTests {
     }
 }
 
-final class Recorder: StoreWatcher {
-    struct Seen: Equatable {
-        var change: StoreChange
-        var watch: Int
-        init(_ change: StoreChange, _ watch: Int) { self.change = change; self.watch = watch }
+/// What only a database shared by replicas does: one replica's watcher is
+/// told of another's writes, large values included (too large for a
+/// notification, read from the tables instead).
+struct SharedStoreTests {
+    @Test(.enabled(if: Backend.postgresURL != nil)) func aWatcherOnOneReplicaSeesTheOthersWrites() async throws {
+        let fixture = StoreFixture(.postgres)
+        defer { fixture.close() }
+        let here = try fixture.open(), there = try fixture.open()
+        let watcher = Recorder()
+        _ = try here.watch("k", id: 1, watcher: watcher)
+        _ = try here.watch("l", id: 2, watcher: watcher)
+        let large = "\"" + String(repeating: "é", count: 6000) + "\"" // 12 KB of UTF-8
+        _ = try there.set("k", json: "1")
+        _ = try there.set("k", json: large)
+        _ = try there.append("l", item: large, keep: 2)
+        _ = try there.append("l", item: "2", keep: 2)
+        #expect(try await watcher.waitFor(4) == [
+            .init(StoreChange(key: "k", version: 1, kind: .set("1")), 1),
+            .init(StoreChange(key: "k", version: 2, kind: .set(large)), 1),
+            .init(StoreChange(key: "l", version: 1, kind: .append(seq: 1, item: large, keep: 2)), 2),
+            .init(StoreChange(key: "l", version: 2, kind: .append(seq: 2, item: "2", keep: 2)), 2),
+        ])
+        #expect(try here.get("l") == StoredEntry(.list([large, "2"], lastSeq: 2), version: 2))
+        #expect(try here.byteCount() == large.utf8.count * 2 + 1)
     }
-    let changes = Mutex<[Seen]>([])
-    func changed(_ change: StoreChange, watch: Int) { changes.withLock { $0.append(Seen(change, watch)) } }
+
+    @Test func aStoreURLThatIsNotOneSaysSo() {
+        for url in ["mysql://x", "postgres://", "not a url", "postgres://h/db?sslmode=maybe"] {
+            let error = #expect(throws: StoreError.self) { _ = try StoreDatabase(url: url, logger: .init(label: "t")) }
+            #expect(error?.message.contains("--store") == true, "\(url)")
+        }
+        let unreachable = #expect(throws: StoreError.self) {
+            _ = try StoreDatabase(url: "postgres://u:secret@127.0.0.1:1/db", logger: .init(label: "t"))
+        }
+        #expect(unreachable?.message.contains("cannot be used") == true)
+        #expect(unreachable?.message.contains("secret") == false, "the password is not in the message")
+    }
 }
