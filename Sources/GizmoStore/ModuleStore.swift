@@ -19,8 +19,15 @@ public final class ModuleStore: Sendable {
 
     private struct State {
         /// key -> the watches of that key: (watcher, watch id)
-        var watches: [String: [WatchKey: any StoreWatcher]] = [:]
+        var watches: [String: [WatchKey: Watch]] = [:]
         var closed = false
+    }
+
+    /// A watcher, and the version its watch started from: a change no
+    /// newer (told late by a shared database) is not told to it.
+    private struct Watch {
+        let watcher: any StoreWatcher
+        let since: Int64
     }
 
     private struct WatchKey: Hashable {
@@ -101,7 +108,8 @@ public final class ModuleStore: Sendable {
             try Self.checkOpen(state)
             let current = try backend.read(key)
             started(current)
-            state.watches[key, default: [:]][WatchKey(watcher: ObjectIdentifier(watcher), id: id)] = watcher
+            state.watches[key, default: [:]][WatchKey(watcher: ObjectIdentifier(watcher), id: id)] =
+                Watch(watcher: watcher, since: current.version)
             return current
         }
     }
@@ -153,7 +161,7 @@ public final class ModuleStore: Sendable {
 
     private static func tell(_ state: State, _ change: StoreChange) {
         guard let watches = state.watches[change.key] else { return }
-        for (key, watcher) in watches { watcher.changed(change, watch: key.id) }
+        for (key, watch) in watches where change.version > watch.since { watch.watcher.changed(change, watch: key.id) }
     }
 
     private static func checkOpen(_ state: State) throws(StoreError) {

@@ -15,7 +15,8 @@ import Synchronization
 /// The store's calls are synchronous (a Lua turn waits for its write, as it
 /// waits for SQLite's): ``wait(_:)`` runs the query on the database's own
 /// event loop and blocks the caller, a session's queue or a request's task,
-/// never that loop. A call that gets no answer within ``deadline`` fails
+/// never that loop. A call that gets no answer within ``deadline`` (2 s, well
+/// inside a handler's 5 s CPU limit, which the wait counts toward) fails
 /// with a clear error (the database is down, or restarting); nothing it
 /// did not acknowledge is counted as written.
 public final class StoreDatabase: Sendable {
@@ -48,6 +49,8 @@ public final class StoreDatabase: Sendable {
     /// Notices are handled here, in the order they came, off the event loop
     /// (a large one reads its row, which blocks).
     private let notices = DispatchQueue(label: "gizmo.store.notices")
+    /// Signalled each time the listening connection has started.
+    private let listening = DispatchSemaphore(value: 0)
 
     struct Receiver: Sendable {
         var notice: @Sendable (Notice) -> Void
@@ -57,8 +60,8 @@ public final class StoreDatabase: Sendable {
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`,
     /// `?sslmode=require` for TLS) and makes its tables, if they are not there.
     /// - Throws: ``StoreError`` with the reason when the URL is not one, or
-    ///   the database cannot be reached or written within `deadline`.
-    public init(url: String, deadline: Duration = .seconds(5), logger: Logger) throws(StoreError) {
+    ///   the database cannot be reached or written within 10 s.
+    public init(url: String, deadline: Duration = .seconds(2), logger: Logger) throws(StoreError) {
         let address = try StoreURL(url)
         self.address = address
         self.deadline = deadline
@@ -69,7 +72,7 @@ public final class StoreDatabase: Sendable {
         let client = self.client
         tasks.withLock { $0.append(Task(executorPreference: executor) { await client.run() }) }
         do {
-            try wait { client in
+            try wait(within: max(deadline, .seconds(10))) { client in
                 try await client.withTransaction(logger: logger) { connection in
                     for statement in PostgresSchema.statements {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -81,13 +84,19 @@ public final class StoreDatabase: Sendable {
             throw StoreError("the store database at \(StoreURL.redacted(url)) cannot be used: \(error.message)")
         }
         tasks.withLock { $0.append(Task(executorPreference: executor) { [weak self] in await self?.listen() }) }
+        // A change made before this replica listens would reach none of its
+        // watchers: the store is ready once the LISTEN has been answered.
+        if listening.wait(timeout: .now() + 10) == .timedOut {
+            close()
+            throw StoreError("the store database at \(StoreURL.redacted(url)) did not answer LISTEN within 10 s")
+        }
     }
 
     /// Starts handing notices to `notice` and telling `listening` each time
-    /// the listening connection starts.
+    /// the listening connection starts again (it had started before `init`
+    /// returned, before any store was open).
     func receive(_ notice: @escaping @Sendable (Notice) -> Void, listening: @escaping @Sendable () -> Void) {
         receiver.withLock { $0 = Receiver(notice: notice, listening: listening) }
-        notices.async(execute: listening) // the connection may have started before
     }
 
     /// `url` without its password, for messages and the log.
@@ -112,10 +121,11 @@ public final class StoreDatabase: Sendable {
 
     /// Runs `body` on the database's event loop and waits for its answer,
     /// at most ``deadline``.
-    func wait<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) throws(StoreError) -> T {
+    func wait<T: Sendable>(within limit: Duration? = nil,
+                           _ body: @escaping @Sendable (PostgresClient) async throws -> T) throws(StoreError) -> T {
         precondition(!executor.eventLoop.inEventLoop, "a store call blocked the store database's own event loop")
         let answer = Answer<T>()
-        let client = self.client, deadline = self.deadline
+        let client = self.client, deadline = limit ?? self.deadline
         Task(executorPreference: executor) {
             do {
                 answer.set(.success(try await Self.within(deadline) { try await body(client) }))
@@ -183,6 +193,7 @@ public final class StoreDatabase: Sendable {
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: PostgresSchema.channel) { stream in
+                        self.listening.signal()
                         if let receiver = self.receiver.withLock({ $0 }) { self.notices.async(execute: receiver.listening) }
                         self.logger.debug("listening for the store's changes")
                         for try await notification in stream { self.handle(notification.payload) }
