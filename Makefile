@@ -188,7 +188,7 @@ e2e: test-deps build
 # which Sources/gizmobench/firstpaint/first_paint.py times.
 bench: release bench-h5gizmos test-deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gizmobench
-	.build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
+	$(WITH_POSTGRES) .build/release/gizmobench --gizmolua .build/release/gizmolua --json $(BENCH_JSON)
 
 # The most idle sessions one server holds: gizmobench starts the server with
 # RLIMIT_NOFILE raised to the sessions it aims for (as a deployment's ulimit -n),

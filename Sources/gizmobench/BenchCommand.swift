@@ -35,7 +35,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-script"), help: "The script of the idle sessions: hello_env, click_counter, reload_me or store_watcher.")
     var idleScript = Benchmarks.helloEnv
 
-    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions), lines (a spawned process's output), first-paint (in headless Chromium) or h5gizmos.")
+    @Option(name: .customLong("only"), help: "Run only this measurement: memory, round-trip (one session; for `make profile`), spinning, fanout (with the memory of watching sessions), lines (a spawned process's output), first-paint (in headless Chromium), replicas (two servers on one PostgreSQL store) or h5gizmos.")
     var only: String?
 
     @Option(help: "Clicks of the one-session round trip (default 2000), after 200 unrecorded.")
@@ -43,6 +43,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("fanout-sessions"), help: "Sessions watching the store key in the fan-out row (default 1000).")
     var fanoutSessions: Int?
+
+    @Option(name: .customLong("store-url"), help: "A PostgreSQL database (postgres://...) for the replicas row: two servers sharing their stores in it, a change on one seen on the other. Default: GIZMO_TEST_POSTGRES_URL (make bench starts a throwaway cluster); without either the row is left out.")
+    var storeURL: String?
+
+    @Option(name: .customLong("replica-watchers"), help: "Pages on the second replica in the replicas row (default 100).")
+    var replicaWatchers = 100
 
     @Flag(name: .customLong("no-h5gizmos"), help: "Skip the side by side with H5Gizmos.")
     var noH5Gizmos = false
@@ -107,9 +113,14 @@ struct BenchCommand: AsyncParsableCommand {
             settings.firstPaintRounds = firstPaintRounds
         }
         let bench = Benchmarks(binary: binary, folder: folder, settings: settings)
-        let alone = ["memory", "round-trip", "spinning", "fanout", "lines", "first-paint"]
+        let alone = ["memory", "round-trip", "spinning", "fanout", "lines", "first-paint", "replicas"]
         guard only == nil || (alone + ["h5gizmos"]).contains(only) else {
-            throw ValidationError("--only takes memory, round-trip, spinning, fanout, lines, first-paint or h5gizmos")
+            throw ValidationError("--only takes memory, round-trip, spinning, fanout, lines, first-paint, replicas or h5gizmos")
+        }
+        guard replicaWatchers >= 1 else { throw ValidationError("--replica-watchers must be at least 1") }
+        let storeURL = (self.storeURL ?? ProcessInfo.processInfo.environment["GIZMO_TEST_POSTGRES_URL"]).flatMap { $0.isEmpty ? nil : $0 }
+        if only == "replicas" && storeURL == nil {
+            throw ValidationError("--only replicas needs --store-url postgres://... (or GIZMO_TEST_POSTGRES_URL)")
         }
         if only == "h5gizmos" && noH5Gizmos { throw ValidationError("--only h5gizmos and --no-h5gizmos exclude each other") }
         if only == "first-paint" && noFirstPaint { throw ValidationError("--only first-paint and --no-first-paint exclude each other") }
@@ -152,6 +163,15 @@ struct BenchCommand: AsyncParsableCommand {
             if let json {
                 let run = FanoutRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine,
                                     fanout: fanout, memoryWatching: memory)
+                try Figures.json(run).write(to: URL(filePath: json))
+            }
+            return
+        }
+        if only == "replicas", let storeURL {
+            let replicas = try await replicasRow(bench, storeURL: storeURL, settings: settings)
+            print(Report.replicas(replicas, machine: machine))
+            if let json {
+                let run = ReplicasRun(date: ISO8601DateFormatter().string(from: Date()), machine: machine, replicas: replicas)
                 try Figures.json(run).write(to: URL(filePath: json))
             }
             return
@@ -210,6 +230,8 @@ struct BenchCommand: AsyncParsableCommand {
             let spinning = try await bench.startWhileSpinning()
             let (fanout, memoryWatching) = try await fanoutRows(bench, folder: folder, settings: settings)
             let lines = try await linesRow(bench, settings: settings)
+            var replicas: ReplicaFigures?
+            if let storeURL { replicas = try await replicasRow(bench, storeURL: storeURL, settings: settings) }
             let h5gizmos = try await h5Bench?.run(progress: progress)
             figures = Figures(
                 date: ISO8601DateFormatter().string(from: Date()), machine: machine, firstPaint: paint,
@@ -221,7 +243,7 @@ struct BenchCommand: AsyncParsableCommand {
                 idleScriptEnvironment: idleScript != Benchmarks.helloEnv ? nil
                     : ProcessInfo.processInfo.environment.keys.filter { $0 != "GIZMO_USE_PORT" }.count,
                 hotReloadMs: reload, startupMs: startup, spinning: spinning,
-                fanout: fanout, memoryWatching: memoryWatching, lines: lines,
+                fanout: fanout, memoryWatching: memoryWatching, lines: lines, replicas: replicas,
                 sideBySide: h5gizmos.map { SideBySide(h5gizmos: $0, sessionStartMs: start,
                                                       roundTripMs: oneSession, memory: memoryOwn,
                                                       firstPaintMs: paint?.gizmoMs) })
@@ -250,6 +272,14 @@ struct BenchCommand: AsyncParsableCommand {
         progress("memory: \(settings.idleSessions) idle \(BenchFolder.storeWatcher) sessions on a fresh server, in a container's environment")
         let memory = try await bench.memoryPerIdleSession(script: BenchFolder.storeWatcher, environment: containerEnvironment(folder))
         return (fanout, memory)
+    }
+
+    /// Issue 17's row: two fresh servers sharing their stores in PostgreSQL.
+    private func replicasRow(_ bench: Benchmarks, storeURL: String,
+                             settings: Benchmarks.Settings) async throws -> ReplicaFigures {
+        progress("replicas: \(replicaWatchers) pages on one server watching a store key that a driver on another sets every "
+            + "\(settings.fanoutPause), both keeping their stores in PostgreSQL")
+        return try await bench.replicas(storeURL: storeURL, watchers: replicaWatchers)
     }
 
     /// Issue 16's first paint, on its own fresh server, before the others

@@ -192,6 +192,7 @@ struct Benchmarks {
     static func ownEnvironment(dataFolder: URL) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["GIZMO_USE_PORT"] = nil
+        environment["GIZMO_STORE_URL"] = nil // a server of the bench's keeps its store where it is told
         environment["GIZMO_DATA_DIR"] = dataFolder.path
         return environment
     }

@@ -35,6 +35,17 @@ struct EntryClient: Sendable {
         return String(parts[2])
     }
 
+    /// POST `json` to `url` (the store's `/push/`); throws unless it answers 200.
+    func post(_ url: String, json: String) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw BenchError("POST \(url) answered \(response.status): \(String(buffer: body))") }
+    }
+
     /// GET `url` and read its body, as a browser does (so the connection
     /// goes back to the pool).
     func get(_ url: String, timeout: TimeAmount = .seconds(10)) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {

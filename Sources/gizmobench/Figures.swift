@@ -65,6 +65,9 @@ struct Figures: Codable {
     var memoryWatching: MemoryFigures
     /// Lines of a spawned process reaching the pages of its module.
     var lines: LineFigures
+    /// A change on one replica seen on another's pages (PostgreSQL store);
+    /// nil without a database to run it on.
+    var replicas: ReplicaFigures?
     /// H5Gizmos beside these figures; nil with --no-h5gizmos.
     var sideBySide: SideBySide?
 
@@ -99,6 +102,14 @@ struct FirstPaintRun: Codable {
 }
 
 /// What `--only lines` measured, as its JSON file holds it.
+/// What `--only replicas` measured, as its JSON file holds it.
+struct ReplicasRun: Codable {
+    var schema = 1
+    var date: String
+    var machine: Figures.Machine
+    var replicas: ReplicaFigures
+}
+
 struct LinesRun: Codable {
     var schema = 1
     var date: String

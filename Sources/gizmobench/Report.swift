@@ -45,6 +45,7 @@ enum Report {
                          "<= 2000", (exit ?? .infinity) <= 2000 ? "ok" : "MISSED"))
         lines += fanoutRows(figures.fanout, memory: figures.memoryWatching)
         lines += lineRows(figures.lines)
+        if let replicas = figures.replicas { lines += replicaRows(replicas) }
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         let rss = "server RSS \(memory.rssBeforeKib / 1024) MiB before, \(memory.rssAfterKib / 1024) MiB with \(memory.sessions) idle sessions"
             + " in a container's environment (\(Benchmarks.containerEnvironment(dataFolder: URL(filePath: "/")).count) variables, as podman runs the image)"
@@ -132,6 +133,24 @@ enum Report {
         let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
         return ([header, String(repeating: "-", count: header.count)] + fanoutRows(fanout, memory: memory) + ["", load(machine)])
             .joined(separator: "\n")
+    }
+
+    static func replicas(_ figures: ReplicaFigures, machine: Figures.Machine) -> String {
+        let header = row("measurement", "n", "p50", "p99", "max", "budget", "")
+        return ([header, String(repeating: "-", count: header.count)] + replicaRows(figures) + ["", load(machine)])
+            .joined(separator: "\n")
+    }
+
+    /// Issue 17's bar: a change on one replica on another's pages, p50 <= 30 ms.
+    static func replicaRows(_ figures: ReplicaFigures) -> [String] {
+        let pages = figures.changeToPageMs, set = figures.setRoundTripMs
+        return [
+            row("change to page on the other replica (ms)", "\(pages.count)",
+                ms(pages.p50), ms(pages.p99), ms(pages.max), "p50 <= 30", pages.p50 <= 30 ? "ok" : "MISSED"),
+            row("  the driver's click to its set shown (ms)", "\(set.count)", ms(set.p50), ms(set.p99), ms(set.max), "-", ""),
+            row("  pages missing the last value", "\(figures.watchers)", "\(figures.pagesMissingFinal)", "", "",
+                "0", figures.pagesMissingFinal == 0 ? "ok" : "MISSED"),
+        ]
     }
 
     static func lines(_ figures: LineFigures, machine: Figures.Machine) -> String {

@@ -86,6 +86,7 @@ final class ServerProcess {
     /// may have them (a test that set one, a shell), its servers never.
     static let serverSettings: [String: String?] = [
         "GIZMO_USE_PORT": nil, "GIZMO_TOKEN": nil, "GIZMO_LINK_PREFIX": nil, "GIZMO_USE_SERVER_ADDRESS": nil,
+        "GIZMO_STORE_URL": nil,
     ]
 
     /// Runs `binary` with stdout and stderr to files, stdin empty, and the
