@@ -11,7 +11,7 @@ enum ChildPage {
     private static let parts: [String] = {
         var rest = String(decoding: PackageResources.index_html, as: UTF8.self)
         var parts: [String] = []
-        for marker in ["{{TITLE}}", "{{HEAD}}", "{{ROOT}}", "{{FIRST}}"] {
+        for marker in ["{{TITLE}}", "{{LAUNCH}}", "{{HEAD}}", "{{ROOT}}", "{{FIRST}}"] {
             guard let range = rest.range(of: marker) else { preconditionFailure("index.html has no \(marker) marker") }
             parts.append(String(rest[..<range.lowerBound]))
             rest = String(rest[range.upperBound...])
@@ -25,7 +25,10 @@ enum ChildPage {
 
     /// - Parameter firstPaint: the session's tree now; without it (or when
     ///   it cannot be written as HTML) the page renders over its socket.
-    static func html(title: String, firstPaint: RenderSnapshot? = nil) -> String {
+    /// - Parameter launch: the entry link that started the session, relative
+    ///   to the entry page (`./?module=M&script=S`): the page opens it again
+    ///   when its session is gone from the server (docs/protocol.md, `close`).
+    static func html(title: String, firstPaint: RenderSnapshot? = nil, launch: String? = nil) -> String {
         var head = "", root = "", first = ""
         if let paint = firstPaint, let tree = FirstPaintHTML.html(of: paint.root) {
             root = tree
@@ -44,6 +47,9 @@ enum ChildPage {
             let json = paint.json.replacingOccurrences(of: "<", with: "\\u003c")
             first += #"<script type="application/json" id="gz-first" data-frame="\#(paint.frame)">\#(json)</script>"# + "\n"
         }
-        return parts[0] + HTMLText.escape(title) + parts[1] + head + parts[2] + root + parts[3] + first + parts[4]
+        // From gizmo/http/<ID>/index.html back to the entry page's folder.
+        let relaunch = launch.map { #"<meta name="gz-launch" content="../../../\#(HTMLText.escape(String($0.dropFirst(2))))">"# } ?? ""
+        return parts[0] + HTMLText.escape(title) + parts[1] + relaunch + parts[2] + head + parts[3] + root + parts[4] + first
+            + parts[5]
     }
 }

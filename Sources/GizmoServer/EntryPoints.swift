@@ -91,6 +91,7 @@ public struct EntryPoints: Sendable {
                                           message: "The script raised an error before it showed anything.",
                                           more: "<pre>\(HTMLText.escape(failure))</pre>" + back)
             }
+            session.launchLink = query.link(module: module.name, script: script.name)
             logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(LogText.escaped(script.displayPath))"])
             return Response(status: .seeOther, headers: [.location: "gizmo/http/\(session.id)/index.html", .cacheControl: "no-store"])
         } catch {

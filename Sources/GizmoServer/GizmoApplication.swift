@@ -44,7 +44,8 @@ public enum GizmoApplication {
                 return ErrorPage.response(.notFound, title: "No such gizmo",
                                           message: "This gizmo session does not exist, or it has ended. Start the gizmo again to get a new link.")
             }
-            return HTMLResponse.page(ChildPage.html(title: session.scriptName, firstPaint: await session.firstPaint()))
+            return HTMLResponse.page(ChildPage.html(title: session.scriptName, firstPaint: await session.firstPaint(),
+                                                    launch: session.launchLink))
         }
         router.get("/gizmo/http/{id}/**") { _, context -> Response in
             let name = context.parameters.getCatchAll().joined(separator: "/")
@@ -74,10 +75,13 @@ public enum GizmoApplication {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard let session = lookup(context.requestContext.parameters.get("id"), in: registry) else {
-                // A page of an ended session: tell it, so it stops reconnecting,
-                // and let it close the socket (closing from both ends at once
-                // can leave a client waiting for the close handshake).
-                try await outbound.write(.text(Session.closedFrame))
+                // A page of a session this server does not hold (ended while
+                // the page was away, or on a server that has restarted or a
+                // replica that died): tell it, so it stops reconnecting and
+                // may start its gizmo again, and let it close the socket
+                // (closing from both ends at once can leave a client waiting
+                // for the close handshake).
+                try await outbound.write(.text(Session.goneFrame))
                 for try await _ in inbound {}
                 return
             }

@@ -280,5 +280,16 @@ public final class Session: Sendable {
     }
 
     static let closedFrame = #"[{"op":"close","msg":"this gizmo session has ended; start it again to get a new one"}]"#
+    /// To a page whose session this server does not hold: `again`, it may
+    /// open its gizmo again by itself (docs/protocol.md).
+    static let goneFrame = #"[{"op":"close","msg":"this gizmo session has ended; start it again to get a new one","again":true}]"#
+
+    /// The entry link that started this session (`./?module=M&script=S`),
+    /// for its child page; nil for a session `gizmolua run` started.
+    var launchLink: String? {
+        get { launch.withLock { $0 } }
+        set { launch.withLock { $0 = newValue } }
+    }
+    private let launch = Mutex<String?>(nil)
     static let tooManyPagesFrame = #"[{"op":"close","msg":"this gizmo session already has \#(Outbox.maxPages) pages open, the most it may; close one and reload this page"}]"#
 }

@@ -171,12 +171,21 @@ public final class StoreDatabase: Sendable {
         switch error {
         case let error as StoreError:
             return error
+        // Whether the change was made, said only when it is known: a query
+        // sent and not answered may have committed all the same.
         case is DeadlinePassed:
-            return StoreError("the store database did not answer within \(deadline.components.seconds) s; "
-                + "the change was not made (is PostgreSQL running?)")
+            return StoreError("the store database did not answer within \(deadline.components.seconds) s "
+                + "(is PostgreSQL running?); the change may not have been made: read the key to know")
         case let error as PSQLError:
-            if let message = error.serverInfo?[.message] { return StoreError("the store database refused: \(message)") }
-            return StoreError("the store database cannot be reached (\(error.code)); the change was not made")
+            // An error from the server rolls its statement back.
+            if let message = error.serverInfo?[.message] {
+                return StoreError("the store database refused: \(message); the change was not made")
+            }
+            if error.code == .connectionError {
+                return StoreError("the store database cannot be reached; the change was not made (is PostgreSQL running?)")
+            }
+            return StoreError("the store database's connection failed (\(error.code)); "
+                + "the change may not have been made: read the key to know")
         default:
             return StoreError("the store database failed: \(String(reflecting: error))")
         }

@@ -70,6 +70,14 @@ struct FirstPaintTests {
         }
     }
 
+    /// The child page carries the entry link that started its session,
+    /// escaped, relative to the entry page: its way back to a new session.
+    @Test func theChildPageCarriesItsLaunchLink() {
+        let html = ChildPage.html(title: "t", launch: #"./?module=a%20b&script=c&prefix=x"y"#)
+        #expect(html.contains(#"<meta name="gz-launch" content="../../../?module=a%20b&amp;script=c&amp;prefix=x&quot;y">"#))
+        #expect(!ChildPage.html(title: "t").contains(#"<meta name="gz-launch""#), "a session of gizmolua run has none")
+    }
+
     @Test func framesBetweenThePageAndItsSocketAreKeptForIt() async throws {
         let (app, _, session) = try await GizmoApplicationTests().makeApp(grace: 60)
         try await app.test(.live) { client in

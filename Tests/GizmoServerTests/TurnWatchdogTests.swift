@@ -59,6 +59,7 @@ struct TurnWatchdogTests {
                 let close = try GizmoApplicationTests.commands(await messages.next())
                 #expect(close.last?["op"] as? String == "close")
                 #expect((close.last?["msg"] as? String)?.contains("did not stop at its CPU limit (0.2 s) and was ended") == true)
+                #expect(close.last?["again"] == nil, "a session ended for a reason of its own is not started again by its page")
                 #expect(registry.session(session.id) == nil)
                 #expect(registry.count == 1 && registry.stuckCount == 1)
                 #expect(session.vm.turnStart != nil, "the turn is still stuck")

@@ -280,6 +280,9 @@ def test_the_job_monitor_service_runs_once_and_moves_when_its_replica_is_killed(
     assert replicas[owner].stderr.count(SERVICE_RUNS) == 1
     assert replicas[survivor].stderr.count(SERVICE_RUNS) == 0, replicas[survivor].stderr
 
+    with windows.inside(pages[owner]) as page:
+        owner_url = page.current_url  # its session's address, on the replica about to die
+
     # SIGKILL: the job dies with its replica, and the other replica runs the service.
     killed = time.monotonic()
     os.kill(replicas[owner].proc.pid, signal.SIGKILL)
@@ -300,13 +303,13 @@ def test_the_job_monitor_service_runs_once_and_moves_when_its_replica_is_killed(
         assert result == "interrupted: the service stopped" and pid is None, (result, pid)
 
     # The page whose replica died: nginx sends its socket to the survivor,
-    # which knows no such session and says so; opened again through nginx,
-    # it is a new session on the survivor, drawn from the shared store.
+    # which knows no such session and says so; the page opens its gizmo
+    # again by itself (its launch link, through nginx): a new session on
+    # the survivor, drawn from the shared store.
     with windows.inside(pages[owner]) as page:
         wait(page, LONG).until(
-            lambda d: d.find_element(By.ID, "gz-status").get_attribute("data-state") == "closed",
-            message="the page of the killed replica was not told that its session is gone")
-        page.get(proxy.url + job_page)
+            lambda d: d.current_url != owner_url and "/gizmo/http/" in d.current_url,
+            message="the page of the killed replica did not start its gizmo again")
         wait_connected(page)
         _, _, result, _ = wait_state(page, "Ended", run=1)
         assert result == "interrupted: the service stopped", result
@@ -324,8 +327,9 @@ def test_the_job_monitor_service_runs_once_and_moves_when_its_replica_is_killed(
 
 # ---- 4. PostgreSQL stopped and started under load ---------------------------------------
 
-STORE_DOWN = "the store database did not answer within"  # ... N s; the change was not made
-NOT_MADE = "the change was not made"
+STORE_DOWN = "the store database"  # did not answer / cannot be reached / refused ...
+NOT_MADE = "the change was not made"  # known: nothing was written
+MAYBE_MADE = "the change may not have been made"  # a query sent and not answered
 
 
 def test_writes_during_a_database_restart_fail_clearly_and_nothing_acknowledged_is_lost(serve, store_url):
@@ -385,7 +389,7 @@ def test_writes_during_a_database_restart_fail_clearly_and_nothing_acknowledged_
         assert not thread.is_alive() and not failures, failures
         # The refusals say what happened, in the page, and name no password.
         for n, message in refused.items():
-            assert STORE_DOWN in message and NOT_MADE in message, (n, message)
+            assert STORE_DOWN in message and (NOT_MADE in message or MAYBE_MADE in message), (n, message)
             assert "gizmo:gizmo@" not in message, message
 
         # The watcher on the other replica hears a write made after the restart.
@@ -396,7 +400,8 @@ def test_writes_during_a_database_restart_fail_clearly_and_nothing_acknowledged_
         stored = [int(item) for item in stored_items(store_url, "replicas", "writes")]
         assert len(stored) == len(set(stored)), "a write was stored twice"
         assert not set(acknowledged) - set(stored), f"acknowledged and lost: {sorted(set(acknowledged) - set(stored))}"
-        assert not set(refused) & set(stored), f"refused as not made, yet stored: {sorted(set(refused) & set(stored))}"
+        not_made = {n for n, message in refused.items() if NOT_MADE in message}
+        assert not not_made & set(stored), f"refused as not made, yet stored: {sorted(not_made & set(stored))}"
         print(f"\n{len(acknowledged)} writes acknowledged, {len(refused)} refused while PostgreSQL was down")
     finally:
         writer.close()

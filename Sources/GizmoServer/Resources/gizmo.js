@@ -30,6 +30,12 @@
   let state = "connecting";
   let closedByServer = false;
   let awaitingWelcome = true;
+  // This page has been a live page of its session (a welcome came).
+  let joined = false;
+  // A page whose session is gone from the server it reaches (that server
+  // restarted, or the replica it lived on died) opens its gizmo again here:
+  // a new session, whose state comes from the store. Not twice in this long.
+  const RELAUNCH_PAUSE_MS = 10000;
   let retryMs = FIRST_RETRY_MS;
   let lastFrame = null; // number of the last numbered frame applied (null: none yet)
   let generation = null; // the render generation of the tree shown
@@ -189,6 +195,25 @@
     applyFrame(frame);
   }
 
+  /** Opens the gizmo again (a new session) when the server no longer knows
+   * this page's session, the page had been live, and it did not just do so;
+   * true when it goes. The launch link is the child page's own (gz-launch). */
+  function relaunch() {
+    const meta = document.querySelector('meta[name="gz-launch"]');
+    if (!joined || !meta || !meta.content) return false;
+    const key = "gz-relaunched";
+    try {
+      const last = Number(sessionStorage.getItem(key));
+      if (last && Date.now() - last < RELAUNCH_PAUSE_MS) return false;
+      sessionStorage.setItem(key, String(Date.now()));
+    } catch (e) {
+      return false; // no storage: no way to tell a loop from a first try
+    }
+    setStatus("closed", "the session is gone; starting the gizmo again");
+    window.location.replace(new URL(meta.content, window.location.href).href);
+    return true;
+  }
+
   /** A frame's first command may be its header: `welcome` (the answer to
    * hello), or `frame` with its number. */
   function applyFrame(commands) {
@@ -196,6 +221,7 @@
     const op = header && typeof header === "object" ? header.op : undefined;
     if (op === "welcome") {
       awaitingWelcome = false;
+      joined = true;
       lastFrame = header.n;
       retryMs = FIRST_RETRY_MS; // the session took us back: a later drop retries quickly
       acknowledge(header.acked);
@@ -334,8 +360,9 @@
     error(c) { showError(String(c.msg), c.trace); },
     close(c) {
       closedByServer = true;
-      setStatus("closed", c.msg ? String(c.msg) : "closed");
       if (socket) socket.close();
+      if (c.again && relaunch()) return;
+      setStatus("closed", c.msg ? String(c.msg) : "closed");
     },
   };
 
