@@ -35,7 +35,7 @@ public final class PostgresStore: StoreBackend {
 
     public func put(_ key: String, json: String?, ifVersion: Int64?, limits: StoreLimits) throws(StoreError) -> PutOutcome {
         let module = self.module, limit = Int64(limits.moduleBytes), payload = Int64(PostgresSchema.payloadBytes)
-        let (outcome, version, total) = try database.wait { client -> (String, Int64, Int64?) in
+        let (outcome, version, total) = try database.wait(write: true) { client -> (String, Int64, Int64?) in
             let rows = try await client.query("""
                 SELECT outcome, version, total FROM gizmo_put(\(module), \(key), \(json), \(ifVersion), \(limit), \(payload))
                 """)
@@ -51,7 +51,7 @@ public final class PostgresStore: StoreBackend {
 
     public func append(_ key: String, item: String, keep: Int, limits: StoreLimits) throws(StoreError) -> Appended {
         let module = self.module, limit = Int64(limits.moduleBytes), payload = Int64(PostgresSchema.payloadBytes), keep = Int64(keep)
-        let (outcome, version, seq, total) = try database.wait { client -> (String, Int64, Int64, Int64?) in
+        let (outcome, version, seq, total) = try database.wait(write: true) { client -> (String, Int64, Int64, Int64?) in
             let rows = try await client.query("""
                 SELECT outcome, version, seq, total FROM gizmo_append(\(module), \(key), \(item), \(keep), \(limit), \(payload))
                 """)

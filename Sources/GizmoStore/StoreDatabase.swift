@@ -68,7 +68,11 @@ public final class StoreDatabase: Sendable {
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         executor = EventLoopTaskExecutor(group.next())
-        client = PostgresClient(configuration: address.client, eventLoopGroup: group, backgroundLogger: logger)
+        // postgres-nio logs each failed connection attempt at info; the
+        // store says what matters itself.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        client = PostgresClient(configuration: address.client, eventLoopGroup: group, backgroundLogger: background)
         let client = self.client
         tasks.withLock { $0.append(Task(executorPreference: executor) { await client.run() }) }
         do {
@@ -121,7 +125,9 @@ public final class StoreDatabase: Sendable {
 
     /// Runs `body` on the database's event loop and waits for its answer,
     /// at most ``deadline``.
-    func wait<T: Sendable>(within limit: Duration? = nil,
+    /// - Parameter write: the query changes the store (its error says whether
+    ///   the change was made, when that is known).
+    func wait<T: Sendable>(within limit: Duration? = nil, write: Bool = false,
                            _ body: @escaping @Sendable (PostgresClient) async throws -> T) throws(StoreError) -> T {
         precondition(!executor.eventLoop.inEventLoop, "a store call blocked the store database's own event loop")
         let answer = Answer<T>()
@@ -130,7 +136,7 @@ public final class StoreDatabase: Sendable {
             do {
                 answer.set(.success(try await Self.within(deadline) { try await body(client) }))
             } catch {
-                answer.set(.failure(Self.storeError(error, deadline: deadline)))
+                answer.set(.failure(Self.storeError(error, deadline: deadline, write: write)))
             }
         }
         return try answer.wait().get()
@@ -167,25 +173,24 @@ public final class StoreDatabase: Sendable {
 
     private struct DeadlinePassed: Error {}
 
-    private static func storeError(_ error: any Error, deadline: Duration) -> StoreError {
+    private static func storeError(_ error: any Error, deadline: Duration, write: Bool) -> StoreError {
+        // Whether a change was made, said only when it is known: a query
+        // sent and not answered may have committed all the same.
+        let notMade = write ? "; the change was not made" : ""
+        let maybe = write ? "; the change may not have been made: read the key to know" : ""
         switch error {
         case let error as StoreError:
             return error
-        // Whether the change was made, said only when it is known: a query
-        // sent and not answered may have committed all the same.
         case is DeadlinePassed:
             return StoreError("the store database did not answer within \(deadline.components.seconds) s "
-                + "(is PostgreSQL running?); the change may not have been made: read the key to know")
+                + "(is PostgreSQL running?)" + maybe)
         case let error as PSQLError:
             // An error from the server rolls its statement back.
-            if let message = error.serverInfo?[.message] {
-                return StoreError("the store database refused: \(message); the change was not made")
-            }
+            if let message = error.serverInfo?[.message] { return StoreError("the store database refused: \(message)" + notMade) }
             if error.code == .connectionError {
-                return StoreError("the store database cannot be reached; the change was not made (is PostgreSQL running?)")
+                return StoreError("the store database cannot be reached (is PostgreSQL running?)" + notMade)
             }
-            return StoreError("the store database's connection failed (\(error.code)); "
-                + "the change may not have been made: read the key to know")
+            return StoreError("the store database's connection failed (\(error.code))" + maybe)
         default:
             return StoreError("the store database failed: \(String(reflecting: error))")
         }

@@ -137,3 +137,19 @@ def test_serve_raises_its_descriptor_limit_and_says_when_max_sessions_does_not_f
         assert f"--max-sessions {hard + 1} needs about" in note and f"may hold {hard}" in note
     finally:
         server.stop()
+
+
+def test_serve_does_not_start_without_the_store_it_was_given(tmp_path):
+    """A replica told to keep its stores in PostgreSQL does not serve with
+    none: it exits with the reason in one line, and never the password."""
+    (tmp_path / "hello.lua").write_text('local gz = require("gizmo")\ngz.Text("hello"):show()\n')
+    unreachable = run_to_exit("serve", str(tmp_path), "--port", "0", "--store", "postgres://gizmo:s3cret@127.0.0.1:1/gizmo")
+    assert unreachable.returncode == 1, unreachable
+    lines = nonempty_lines(unreachable.stderr)
+    assert len(lines) == 1, unreachable.stderr
+    assert "cannot be used" in lines[0] and "did not answer" in lines[0], lines[0]
+    assert "s3cret" not in unreachable.stderr and "****" in lines[0]
+    assert "GIZMO_LINK" not in unreachable.stdout
+
+    not_a_url = run_to_exit("serve", str(tmp_path), "--port", "0", "--store", "mysql://x")
+    assert not_a_url.returncode == 1 and "--store must be a URL like postgres://" in not_a_url.stderr, not_a_url
