@@ -132,14 +132,21 @@ public final class StoreDatabase: Sendable {
         precondition(!executor.eventLoop.inEventLoop, "a store call blocked the store database's own event loop")
         let answer = Answer<T>()
         let client = self.client, deadline = limit ?? self.deadline
-        Task(executorPreference: executor) {
+        let query = Task(executorPreference: executor) {
             do {
-                answer.set(.success(try await Self.within(deadline) { try await body(client) }))
+                answer.set(.success(try await body(client)))
             } catch {
                 answer.set(.failure(Self.storeError(error, deadline: deadline, write: write)))
             }
         }
-        return try answer.wait().get()
+        // The caller waits at most the deadline, whatever postgres-nio does
+        // with the cancelled query (a lease waiting for a connection to a
+        // stopped database does not end at once); a late answer is dropped.
+        guard let result = answer.wait(upTo: deadline) else {
+            query.cancel()
+            throw Self.storeError(DeadlinePassed(), deadline: deadline, write: write)
+        }
+        return try result.get()
     }
 
     /// A query's answer, handed from the loop to the thread that waits.
@@ -152,22 +159,11 @@ public final class StoreDatabase: Sendable {
             done.signal()
         }
 
-        func wait() -> Result<T, StoreError> {
-            done.wait()
-            return result.withLock { $0! }
-        }
-    }
-
-    private static func within<T: Sendable>(_ deadline: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw DeadlinePassed() }
-            return value
+        /// The answer, or nil when none came within `deadline`.
+        func wait(upTo deadline: Duration) -> Result<T, StoreError>? {
+            let nanoseconds = Int(deadline.components.seconds) * 1_000_000_000 + Int(deadline.components.attoseconds / 1_000_000_000)
+            guard done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return nil }
+            return result.withLock { $0 }
         }
     }
 
