@@ -51,17 +51,28 @@ public final class ModuleStore: Sendable {
     public func set(_ key: String, json: String?, ifVersion: Int64? = nil) throws(StoreError) -> PutOutcome {
         try Self.check(key: key)
         if let json { try checkSize(json, "value") }
-        if backend.sharesChanges { // the database orders the writes and tells the watchers
-            try state.withLock { state throws(StoreError) in try Self.checkOpen(state) }
-            return try backend.put(key, json: json, ifVersion: ifVersion, limits: limits)
+        return try write({ backend throws(StoreError) in try backend.put(key, json: json, ifVersion: ifVersion, limits: limits) }) { outcome in
+            guard case .written(let version) = outcome else { return nil }
+            return StoreChange(key: key, version: version, kind: .set(json))
         }
-        return try state.withLock { state throws(StoreError) -> PutOutcome in
+    }
+
+    /// Runs one write on the backend and tells the key's watchers of the
+    /// change it made, under the lock every write holds, so that they see a
+    /// key's changes in order. A backend that ``StoreBackend/sharesChanges``
+    /// orders the writes and tells the watchers itself (``deliver(_:)``):
+    /// its writes run without the lock, which only checks the store is open.
+    private func write<T>(_ body: (any StoreBackend) throws(StoreError) -> T,
+                          change: (T) -> StoreChange?) throws(StoreError) -> T {
+        if backend.sharesChanges {
+            try state.withLock { state throws(StoreError) in try Self.checkOpen(state) }
+            return try body(backend)
+        }
+        return try state.withLock { state throws(StoreError) -> T in
             try Self.checkOpen(state)
-            let outcome = try backend.put(key, json: json, ifVersion: ifVersion, limits: limits)
-            if case .written(let version) = outcome {
-                Self.tell(state, StoreChange(key: key, version: version, kind: .set(json)))
-            }
-            return outcome
+            let result = try body(backend)
+            if let made = change(result) { Self.tell(state, made) }
+            return result
         }
     }
 
@@ -84,16 +95,8 @@ public final class ModuleStore: Sendable {
         guard (1...StoreLimits.maxKeep).contains(keep) else {
             throw StoreError("keep must be a whole number from 1 to \(StoreLimits.maxKeep), not \(keep)")
         }
-        if backend.sharesChanges {
-            try state.withLock { state throws(StoreError) in try Self.checkOpen(state) }
-            return try backend.append(key, item: item, keep: keep, limits: limits)
-        }
-        return try state.withLock { state throws(StoreError) -> Appended in
-            try Self.checkOpen(state)
-            let appended = try backend.append(key, item: item, keep: keep, limits: limits)
-            Self.tell(state, StoreChange(key: key, version: appended.version,
-                                         kind: .append(seq: appended.seq, item: item, keep: keep)))
-            return appended
+        return try write({ backend throws(StoreError) in try backend.append(key, item: item, keep: keep, limits: limits) }) { appended in
+            StoreChange(key: key, version: appended.version, kind: .append(seq: appended.seq, item: item, keep: keep))
         }
     }
 
@@ -143,6 +146,9 @@ public final class ModuleStore: Sendable {
 
     /// The keys watched now.
     public var watchedKeys: [String] { state.withLock { Array($0.watches.keys) } }
+
+    /// Whether any watch is on `key` (every replica's notice asks).
+    public func isWatched(_ key: String) -> Bool { state.withLock { $0.watches[key] != nil } }
 
     /// How many watches the store holds (tests, the log).
     public var watchCount: Int { state.withLock { $0.watches.values.reduce(0) { $0 + $1.count } } }

@@ -53,10 +53,13 @@ public final class StoreDirectory: Sendable {
         database?.close()
     }
 
-    /// The open store of the module named `module` (PostgreSQL: keyed by name).
-    private func openStore(module: String) -> ModuleStore? {
+    /// The open store of the module named `module` in the database, with its backend.
+    private func openStore(module: String) -> (ModuleStore, PostgresStore)? {
         stores.withLock { stores in
-            stores.first { URL(fileURLWithPath: $0.key).lastPathComponent == module }?.value
+            for store in stores.values {
+                if let backend = store.backend as? PostgresStore, backend.module == module { return (store, backend) }
+            }
+            return nil
         }
     }
 
@@ -65,8 +68,7 @@ public final class StoreDirectory: Sendable {
     /// its JSON is read from the tables (a list item the list no longer
     /// keeps is skipped: a later item or value follows it).
     private func received(_ notice: StoreDatabase.Notice) {
-        guard let store = openStore(module: notice.m), store.watchedKeys.contains(notice.k),
-              let backend = store.backend as? PostgresStore else { return }
+        guard let (store, backend) = openStore(module: notice.m), store.isWatched(notice.k) else { return }
         do {
             switch notice.t {
             case "append":
