@@ -106,6 +106,39 @@ public final class Catalog: Sendable {
         return Listing(modules: modules.values.sorted { $0.name < $1.name }, notes: notes)
     }
 
+    /// The script `name` of the module `module`, found without reading
+    /// the other modules and scripts (a launch needs one): nil when it is
+    /// not found so, or when the module's name could be ambiguous (several
+    /// candidate folders); the caller then scans, which also says why.
+    /// What it finds is what ``scan()`` would list under those names.
+    public func script(_ name: String, inModule module: String) -> CatalogScript? {
+        let fileName = name + ".lua"
+        guard Self.isValidName(module), Self.isValidName(name), Self.isScript(fileName) else { return nil }
+        var candidates: [(folder: URL, display: String)] = []
+        for root in roots {
+            if root.url.lastPathComponent == module { candidates.append((root.url, root.given)) }
+            let child = root.url.appendingPathComponent(module)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: child.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                continue
+            }
+            // A link back to the root itself (`ln -s . again`) is no module of its own.
+            guard let rootID = FolderID(root.url.path), FolderID(child.path) != rootID else { return nil }
+            candidates.append((child, root.given == "/" ? "/\(module)" : "\(root.given)/\(module)"))
+        }
+        guard candidates.count == 1, let (folder, display) = candidates.first else { return nil }
+        let file = folder.appendingPathComponent(fileName)
+        guard let read = read(file, displayPath: "\(display)/\(fileName)") else { return nil }
+        return CatalogScript(name: name, module: module, file: file, displayPath: "\(display)/\(fileName)",
+                             doc: read.doc, syntaxError: read.syntaxError)
+    }
+
+    /// Whether a file of a module's top level is a script to serve.
+    private static func isScript(_ fileName: String) -> Bool {
+        fileName.hasSuffix(".lua") && fileName != "init.lua" && !fileName.hasPrefix("_") && !fileName.hasPrefix(".")
+            && !fileName.hasSuffix(testSuffix)
+    }
+
     private func subfolders(of url: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
         return names.filter { name in
@@ -119,9 +152,7 @@ public final class Catalog: Sendable {
     /// The module in `folder`, or nil when it holds no scripts.
     private func readModule(at folder: URL, displayFolder: String, notes: inout [String]) -> GizmoModule? {
         guard let names = Self.contents(of: folder, displayFolder: displayFolder, notes: &notes) else { return nil }
-        let files = names.filter {
-            $0.hasSuffix(".lua") && $0 != "init.lua" && !$0.hasPrefix("_") && !$0.hasPrefix(".") && !$0.hasSuffix(Self.testSuffix)
-        }.sorted()
+        let files = names.filter(Self.isScript).sorted()
         var scripts: [CatalogScript] = []
         let moduleName = folder.lastPathComponent
         for fileName in files {

@@ -47,9 +47,14 @@ enum ChildPage {
             let json = paint.json.replacingOccurrences(of: "<", with: "\\u003c")
             first += #"<script type="application/json" id="gz-first" data-frame="\#(paint.frame)">\#(json)</script>"# + "\n"
         }
-        // From gizmo/http/<ID>/index.html back to the entry page's folder.
-        let relaunch = launch.map { #"<meta name="gz-launch" content="../../../\#(HTMLText.escape(String($0.dropFirst(2))))">"# } ?? ""
+        let relaunch = launch.map { #"<meta name="gz-launch" content="\#(HTMLText.escape(fromChildPage($0)))">"# } ?? ""
         return parts[0] + HTMLText.escape(title) + parts[1] + relaunch + parts[2] + head + parts[3] + root + parts[4] + first
             + parts[5]
+    }
+
+    /// An entry link (`./?module=M&script=S`) as the child page reaches it:
+    /// from gizmo/http/<ID>/index.html back to the entry page's folder.
+    static func fromChildPage(_ entryLink: String) -> String {
+        "../../../" + entryLink.dropFirst(2)
     }
 }

@@ -42,6 +42,12 @@ public struct EntryPoints: Sendable {
             query.hostPrefix = "http://\(host)/"
         }
 
+        // A launch reads only its own script; anything else it cannot find
+        // that way scans the folders, which also says why.
+        if let moduleName = query.module, let scriptName = query.script,
+           let script = catalog.script(scriptName, inModule: moduleName) {
+            return await launch(script, module: moduleName, query: query)
+        }
         let listing: Catalog.Listing
         do {
             listing = try catalog.scan()
@@ -67,37 +73,38 @@ public struct EntryPoints: Sendable {
                                       message: "The module \(module.name) has no script named \(scriptName).",
                                       more: EntryPages.scriptLinks(module, query: query))
         }
-        return await launch(script, module: module, query: query)
+        return await launch(script, module: module.name, query: query)
     }
 
     /// Starts a session of `script` and redirects to its child page (303,
-    /// relative, so a prefix in front of this server keeps working).
-    private func launch(_ script: CatalogScript, module: GizmoModule, query: EntryQuery) async -> Response {
-        let back = "<p><a href=\"\(HTMLText.escape(query.link(module: module.name)))\">Back to \(HTMLText.escape(module.name))</a></p>"
+    /// relative, so a prefix in front of this server keeps working) at
+    /// once: the script's main code runs while the redirect travels, and a
+    /// script that fails there shows its error on the child page (a 500,
+    /// ``LaunchFailure``). One that does not compile shows it here.
+    private func launch(_ script: CatalogScript, module: String, query: EntryQuery) async -> Response {
+        let moduleLink = query.link(module: module)
+        let back = "<p><a href=\"\(HTMLText.escape(moduleLink))\">Back to \(HTMLText.escape(module))</a></p>"
         if let error = script.syntaxError {
             return ErrorPage.response(.internalServerError, title: "\(script.name) does not compile",
                                       message: "Fix the script and open it again.",
                                       more: "<pre>\(HTMLText.escape(error))</pre>" + back)
         }
+        let loaded: Script
         do {
-            guard let (session, boot) = try await registry.start(try script.load(), atMost: maxSessions) else {
-                return ErrorPage.response(.serviceUnavailable, title: "Too many sessions",
-                                          message: "This server already runs \(maxSessions) gizmo sessions; try again when some have ended.",
-                                          more: back, headers: [.retryAfter: "10"])
-            }
-            if let failure = boot.error {
-                session.discard()
-                return ErrorPage.response(.internalServerError, title: "\(script.name) failed to start",
-                                          message: "The script raised an error before it showed anything.",
-                                          more: "<pre>\(HTMLText.escape(failure))</pre>" + back)
-            }
-            session.launchLink = query.link(module: module.name, script: script.name)
-            logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(LogText.escaped(script.displayPath))"])
-            return Response(status: .seeOther, headers: [.location: "gizmo/http/\(session.id)/index.html", .cacheControl: "no-store"])
+            loaded = try script.load()
         } catch {
             return ErrorPage.response(.internalServerError, title: "\(script.name) cannot start",
                                       message: "The script could not be read or compiled.",
                                       more: "<pre>\(HTMLText.escape(error.message))</pre>" + back)
         }
+        guard let session = registry.launch(loaded, name: script.name, module: module, moduleLink: moduleLink,
+                                            launchLink: query.link(module: module, script: script.name),
+                                            atMost: maxSessions) else {
+            return ErrorPage.response(.serviceUnavailable, title: "Too many sessions",
+                                      message: "This server already runs \(maxSessions) gizmo sessions; try again when some have ended.",
+                                      more: back, headers: [.retryAfter: "10"])
+        }
+        logger.info("session started", metadata: ["session": "\(session.id)", "script": "\(LogText.escaped(script.displayPath))"])
+        return Response(status: .seeOther, headers: [.location: "gizmo/http/\(session.id)/index.html", .cacheControl: "no-store"])
     }
 }

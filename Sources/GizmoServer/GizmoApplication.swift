@@ -40,7 +40,12 @@ public enum GizmoApplication {
             router.get("/") { request, _ in await entryPoints.respond(to: request) }
         }
         router.get("/gizmo/http/{id}/index.html") { _, context -> Response in
-            guard let session = lookup(context.parameters.get("id"), in: registry) else {
+            let id = context.parameters.get("id").flatMap(SessionID.init)
+            // A session the entry launched is ready once its main code has
+            // run; if that failed, it is gone and its failure waits here.
+            await id.flatMap(registry.session)?.launched()
+            if let id, let failure = registry.takeLaunchFailure(id) { return failure.response }
+            guard let session = id.flatMap(registry.session) else {
                 return ErrorPage.response(.notFound, title: "No such gizmo",
                                           message: "This gizmo session does not exist, or it has ended. Start the gizmo again to get a new link.")
             }

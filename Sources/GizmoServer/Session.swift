@@ -84,13 +84,43 @@ public final class Session: Sendable {
     func start() async throws(ScriptError) -> GizmoVM.BootResult {
         let result = try await vm.boot()
         perform(lifecycle.withLock { $0.started() })
-        // The child page's first paint, made on the session's queue while
-        // the entry's redirect goes to the browser and comes back.
+        // The child page's first paint, made on the session's queue before
+        // the page asks for it.
         if result.error == nil {
             let vm = self.vm
             Task(executorPreference: executor) { await vm.prepareSnapshot() }
         }
         return result
+    }
+
+    /// The entry's launch (``launch(failed:)``) while it runs, for the child page to wait on.
+    private let launching = Mutex<Task<Void, Never>?>(nil)
+
+    /// Starts the script's main chunk, then its first paint, on the
+    /// session's queue, without waiting: the entry's redirect travels to
+    /// the browser and back meanwhile. When the script does not compile or
+    /// its main code fails, `failed` is told before the session is discarded.
+    func launch(failed: @escaping @Sendable (_ kind: LaunchFailure.Kind, _ error: String) -> Void) {
+        let task = Task(executorPreference: executor) { [self] in
+            do throws(ScriptError) {
+                let result = try await vm.boot()
+                perform(lifecycle.withLock { $0.started() })
+                if let error = result.error {
+                    failed(.failedToStart, error)
+                    return discard()
+                }
+                await vm.prepareSnapshot()
+            } catch {
+                failed(.cannotStart, error.message)
+                discard()
+            }
+        }
+        launching.withLock { $0 = task }
+    }
+
+    /// Waits for the entry's launch to end, if the session had one.
+    func launched() async {
+        await launching.withLock { $0 }?.value
     }
 
     /// No page has connected yet, and the session goes on.

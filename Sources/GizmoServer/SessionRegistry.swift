@@ -83,6 +83,66 @@ public final class SessionRegistry: Sendable {
     /// under one lock, so launches at the same moment cannot pass the limit together.
     /// - Throws: ``ScriptError`` when the script does not compile.
     public func start(_ script: Script, atMost limit: Int) async throws(ScriptError) -> (Session, GizmoVM.BootResult)? {
+        guard let session = admit(script, atMost: limit) else { return nil }
+        do {
+            let result = try await session.start()
+            logger.debug("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
+            return (session, result)
+        } catch {
+            session.discard()
+            throw error
+        }
+    }
+
+    /// Starts a session of `script`, as ``start(_:atMost:)``, without
+    /// waiting for its main code (``Session/launch(failed:)``); nil when
+    /// there are `limit` sessions. When the script fails, its child page
+    /// finds why with ``takeLaunchFailure(_:)``.
+    /// - Parameters:
+    ///   - module: the script's module, and `moduleLink` its entry page, for the failure's way back.
+    ///   - launchLink: the entry link that starts the script, for the child page's relaunch.
+    func launch(_ script: Script, name: String, module: String, moduleLink: String, launchLink: String,
+                atMost limit: Int) -> Session? {
+        guard let session = admit(script, atMost: limit) else { return nil }
+        session.launchLink = launchLink
+        let logger = logger
+        session.launch { [weak self] kind, error in
+            logger.info("session did not start: \(LogText.escaped(error))",
+                        metadata: ["session": "\(session.id)", "script": "\(LogText.escaped(script.displayPath))"])
+            self?.remember(LaunchFailure(kind, scriptName: name, error: error, module: module, moduleLink: moduleLink),
+                           of: session.id)
+        }
+        return session
+    }
+
+    /// A session that failed to start, and why, until its child page takes it.
+    private let failures = Mutex<[SessionID: LaunchFailure]>([:])
+    /// How long, and how many, failures wait for their child page: as long
+    /// as a session waits for its first page, and few, since each is a page
+    /// of text and a flood of failing launches must not grow them.
+    static let failureLifetime: Duration = .seconds(60)
+    static let maxFailures = 256
+
+    private func remember(_ failure: LaunchFailure, of id: SessionID) {
+        failures.withLock { failures in
+            failures = failures.filter { failure.when - $0.value.when < Self.failureLifetime }
+            if failures.count >= Self.maxFailures, let oldest = failures.min(by: { $0.value.when < $1.value.when }) {
+                failures[oldest.key] = nil
+            }
+            failures[id] = failure
+        }
+    }
+
+    /// Failures waiting for their child page (tests).
+    var launchFailureCount: Int { failures.withLock { $0.count } }
+
+    /// Why the session `id` did not start (once), when it was launched and failed.
+    func takeLaunchFailure(_ id: SessionID) -> LaunchFailure? {
+        failures.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Registers a new session of `script` when fewer than `limit` count.
+    private func admit(_ script: Script, atMost limit: Int) -> Session? {
         let session = Session(
             id: .make(), script: script, limits: configuration.limits,
             lifecycle: SessionLifecycle(grace: configuration.grace, firstPageTimeout: configuration.firstPageTimeout),
@@ -98,15 +158,7 @@ public final class SessionRegistry: Sendable {
             sessions[session.id] = session
             return true
         }
-        guard admitted else { return nil }
-        do {
-            let result = try await session.start()
-            logger.debug("session started", metadata: ["session": "\(session.id)", "script": "\(script.displayPath)"])
-            return (session, result)
-        } catch {
-            session.discard()
-            throw error
-        }
+        return admitted ? session : nil
     }
 
     public func session(_ id: SessionID) -> Session? {

@@ -99,6 +99,39 @@ struct CatalogTests {
         }
     }
 
+    /// A launch reads its one script alone; whatever it finds so is what a
+    /// scan lists, and whatever a scan would not serve it leaves to the scan.
+    @Test func aScriptFoundAloneIsTheOneAScanLists() throws {
+        let folder = demoFolder()
+        folder.write("demos/demo_test.lua", "-- a test\n")
+        folder.write("demos/x.lua/inner.lua", "-- a folder named like a script\n")
+        folder.link("again", to: ".")
+        folder.link("demos/linked.lua", to: "hello.lua")
+        let layouts = [[folder.path], [folder.path + "/demos/"], [folder.path + "/demos", folder.path + "/other"],
+                       [folder.path, folder.path + "/demos"]]
+        for roots in layouts {
+            let catalog = try Catalog(folders: roots)
+            // Two modules named demos: the scan fails, and launches of the
+            // others still find their scripts; the demos' ones are below.
+            guard let listed = (try? catalog.scan())?.modules else { continue }
+            for module in ["demos", "other", "empty", ".hidden", "bad name", "again", "..", folder.url.lastPathComponent] {
+                for name in ["hello", "broken", "zeta", "init", "_helper", "demo_test", "x", "linked", "notes", "secret",
+                             "../other/zeta", "missing"] {
+                    let alone = catalog.script(name, inModule: module)
+                    let inScan = listed.first { $0.name == module }?.script(named: name)
+                    // Alone finds nothing a scan does not list, and what it finds is the same.
+                    if let alone { #expect(alone == inScan, "\(roots) \(module)/\(name)") }
+                }
+            }
+        }
+        let catalog = try Catalog(folders: [folder.path])
+        #expect(catalog.script("hello", inModule: "demos")?.doc.summary == "Says hello.")
+        #expect(catalog.script("broken", inModule: "demos")?.isBroken == true)
+        #expect(catalog.script("zeta", inModule: "other") != nil)
+        // Two folders could be the module: the scan says which is wrong.
+        #expect(try Catalog(folders: [folder.path, folder.path + "/demos"]).script("hello", inModule: "demos") == nil)
+    }
+
     @Test func namesPeopleCanTypeAreValid() {
         for name in ["hello", "hello_curves", "some-gizmo", "v1.2", "A9"] { #expect(Catalog.isValidName(name)) }
         for name in ["", ".hidden", "-x", "a/b", "..", "a b", "<b>", "a\"b", "é"] { #expect(!Catalog.isValidName(name)) }

@@ -133,10 +133,44 @@ struct EntryPointsTests {
             #expect(broken == .internalServerError)
             #expect(body.contains("broken.lua:2:"))
             #expect(body.contains("&lt;name&gt; expected"))
-            let (fails, failure, _) = try await get(client, "/?module=demos&script=fails")
+            // The entry redirects before the main code has run; the child page tells its failure, once.
+            let (launched, _, headers) = try await get(client, "/?module=demos&script=fails")
+            #expect(launched == .seeOther)
+            let child = "/" + (headers[.location] ?? "")
+            let (fails, failure, _) = try await get(client, child)
             #expect(fails == .internalServerError)
+            #expect(failure.contains("fails failed to start"))
             #expect(failure.contains("no luck here"))
+            #expect(failure.contains(#"href="../../../?module=demos""#))
             #expect(registry.count == 0)
+            let (again, _, _) = try await get(client, child)
+            #expect(again == .notFound)
+        }
+    }
+
+    /// A flood of launches of a failing script nobody follows: each costs a
+    /// session only while its main code runs, and the failures kept for
+    /// their child pages stay bounded.
+    @Test func failuresNobodyReadsStayBounded() async throws {
+        let launches = SessionRegistry.maxFailures + 40
+        try await makeApp(maxSessions: launches).test(.router) { client in
+            var children: [String] = []
+            for _ in 0..<launches {
+                let (status, _, headers) = try await get(client, "/?module=demos&script=fails")
+                #expect(status == .seeOther)
+                children.append("/" + (headers[.location] ?? ""))
+            }
+            for _ in 0..<3000 where registry.count > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(registry.count == 0)
+            #expect(registry.launchFailureCount == SessionRegistry.maxFailures)
+            // The oldest ones made room: their pages find nothing.
+            var statuses: [HTTPResponse.Status: Int] = [:]
+            for child in children {
+                statuses[try await get(client, child).0, default: 0] += 1
+            }
+            #expect(statuses == [.internalServerError: SessionRegistry.maxFailures,
+                                 .notFound: launches - SessionRegistry.maxFailures])
+            #expect(registry.launchFailureCount == 0)
         }
     }
 

@@ -146,6 +146,22 @@ def test_unknown_names_get_a_404_page_that_lists_what_exists(serve, page):
     wait(page).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == DEMOS)
 
 
+def test_a_script_that_fails_as_it_starts_shows_its_error_on_its_page(serve, page, tmp_path):
+    """The entry redirects before the script's main code has run; the child
+    page waits for it and shows the error, escaped, with the way back."""
+    module = tmp_path / "starts"
+    module.mkdir()
+    (module / "fails.lua").write_text("-- Fails at once.\nerror('no <b>luck</b> here')\n")
+    server = serve(tmp_path)
+    page.get(f"{server.url}?module=starts&script=fails")
+    wait(page).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "fails failed to start")
+    session_id(page.current_url)  # the child page's address tells it
+    assert "fails.lua:2: no <b>luck</b> here" in page.find_element(By.TAG_NAME, "pre").text
+    page.find_element(By.LINK_TEXT, "Back to starts").click()
+    wait(page).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "starts")
+    assert "fails" in links(page)
+
+
 def test_serve_fails_in_one_line_for_a_missing_folder_and_a_port_in_use(serve):
     missing = run_to_exit("serve", "no/such/folder")
     assert missing.returncode != 0
