@@ -19,7 +19,8 @@ struct RunCommand: AsyncParsableCommand {
         cookie), unless --no-token.
         Environment: GIZMO_USE_PORT (port to use if free), GIZMO_USE_SERVER_ADDRESS (host name to
         advertise), GIZMO_LINK_PREFIX (advertise PREFIX/connect/PORT/... for a proxy; no browser),
-        GIZMO_TOKEN (the token; set empty for none), GIZMO_ALLOW_HOST (as --allow-host).
+        GIZMO_TOKEN (the token; set empty for none), GIZMO_ALLOW_HOST (as --allow-host),
+        GIZMO_STORE_URL (as --store).
         """
     )
 
@@ -39,6 +40,8 @@ struct RunCommand: AsyncParsableCommand {
     var remindAfter: Double = 30
 
     @OptionGroup var limits: LimitOptions
+
+    @OptionGroup var store: StoreOptions
 
     @Flag(name: .customLong("no-reload"), help: "Do not reload the page when the script or its files change.")
     var noReload = false
@@ -64,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let stop = AsyncStream.makeStream(of: Void.self)
-        let stores = StoreDirectory(limits: limits.storeLimits)
+        let stores = try store.stores(limits: limits.storeLimits, logger: logger)
         let registry = SessionRegistry(
             configuration: .init(limits: limits.limits,
                                  grace: grace, firstPageTimeout: nil, stores: stores),

@@ -43,9 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-reload"), help: "Do not reload open sessions when their files change (for production).")
     var noReload = false
 
-    @Option(name: .customLong("store"),
-            help: "Keep every module's gz.store in this PostgreSQL database, shared by every replica that names it (postgres://user:password@host:5432/database). Default: a SQLite file in each module's data folder.")
-    var storeURL: String?
+    @OptionGroup var store: StoreOptions
 
     static let defaultPort = 9898
 
@@ -79,8 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let host = server.bindHost
         let listenPort = try server.listenPort(links: links, fallback: Self.defaultPort)
-        let stores = try Self.stores(url: storeURL ?? ProcessInfo.processInfo.environment["GIZMO_STORE_URL"],
-                                     limits: limits.storeLimits, logger: logger)
+        let stores = try store.stores(limits: limits.storeLimits, logger: logger)
         let registry = SessionRegistry(
             configuration: .init(limits: limits.limits, grace: grace, firstPageTimeout: 60, stores: stores),
             logger: logger
@@ -120,19 +117,6 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             throw Terminal.fail("gizmolua: could not serve on \(host):\(listenPort): \(error)")
-        }
-    }
-
-    /// SQLite files in the data folders, or the PostgreSQL database at `url`
-    /// (checked now: a server that cannot reach its store does not start).
-    static func stores(url: String?, limits: StoreLimits, logger: Logger) throws -> StoreDirectory {
-        guard let url, !url.isEmpty else { return StoreDirectory(limits: limits) }
-        do {
-            let database = try StoreDatabase(url: url, logger: logger)
-            Terminal.error("gizmolua: the modules' stores are in PostgreSQL at \(StoreDatabase.redacted(url))")
-            return StoreDirectory(limits: limits, database: database)
-        } catch {
-            throw Terminal.fail("gizmolua: \(error.message)")
         }
     }
 }

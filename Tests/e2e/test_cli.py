@@ -2,6 +2,7 @@
 exit code 1), its reminder of a link nobody opened, and `gizmolua new`."""
 
 import json
+import os
 import re
 import resource
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gizmo_support import (BIN, GIZMOS, REPO, click, line_of, nonempty_lines, open_gizmo, run_to_exit, start_command,
-                           wait_text)
+                           start_linked, start_serve, wait_text)
 
 
 def test_missing_script_is_one_stderr_line(tmp_path):
@@ -153,3 +154,50 @@ def test_serve_does_not_start_without_the_store_it_was_given(tmp_path):
 
     not_a_url = run_to_exit("serve", str(tmp_path), "--port", "0", "--store", "mysql://x")
     assert not_a_url.returncode == 1 and "--store must be a URL like postgres://" in not_a_url.stderr, not_a_url
+
+
+NOTE_SCRIPT = """-- Shows the module's note, and writes it.
+local gz = require("gizmo")
+local shown = gz.Text("note: none")
+gz.store.watch("note", function(note) shown:text("note: " .. tostring(note)) end)
+gz.Stack({ shown, gz.Button("Write", { on_click = function()
+  gz.store.set("note", "written by a page")
+end }) }):show()
+"""
+
+
+def test_run_and_serve_share_a_modules_store_in_postgresql(tmp_path, windows):
+    """`run --store` keeps its module's store where `serve --store` does: a
+    page of `gizmolua run` writes, and a page of `gizmolua serve` on the
+    same module sees it live."""
+    url = os.environ.get("GIZMO_TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("GIZMO_TEST_POSTGRES_URL is unset: run through Tests/postgres/with-cluster.sh (make test does)")
+    module = tmp_path / "notes"
+    module.mkdir()
+    (module / "note.lua").write_text(NOTE_SCRIPT)
+    data = {"GIZMO_DATA_DIR": str(tmp_path / "data")}
+    served = start_serve(tmp_path, extra_args=("--store", url), env=data)
+    ran = start_linked("run", str(module / "note.lua"), "--no-browser", "--port", "0", "--store", url, env=data)
+    try:
+        on_run = windows.open(ran.url)
+        on_serve = windows.open(f"{served.url}?module=notes&script=note")
+        with windows.inside(on_run) as page:
+            wait_text(page, "note: nil")
+            click(page, "Write")
+        with windows.inside(on_serve) as page:
+            wait_text(page, "note: written by a page")
+        assert "the modules' stores are in PostgreSQL" in ran.stderr
+    finally:
+        ran.stop()
+        served.stop()
+
+
+def test_run_does_not_start_without_the_store_it_was_given(tmp_path):
+    (tmp_path / "hello.lua").write_text('local gz = require("gizmo")\ngz.Text("hello"):show()\n')
+    unreachable = run_to_exit("run", str(tmp_path / "hello.lua"), "--no-browser", "--port", "0",
+                              "--store", "postgres://gizmo:s3cret@127.0.0.1:1/gizmo")
+    assert unreachable.returncode == 1, unreachable
+    lines = nonempty_lines(unreachable.stderr)
+    assert len(lines) == 1 and "cannot be used" in lines[0], unreachable.stderr
+    assert "s3cret" not in unreachable.stderr and "GIZMO_LINK" not in unreachable.stdout
