@@ -6,6 +6,10 @@ public struct StoreChange: Sendable, Equatable {
         case set(String?)
         /// An item appended to the key's list, which keeps its last `keep` items.
         case append(seq: Int64, item: String, keep: Int)
+        /// The key is a list whose newest item is `lastSeq`, told when its
+        /// changes could not be followed (a replica that lost the database's
+        /// notices for a while): a watcher behind it gets a gap.
+        case list(lastSeq: Int64)
     }
     public var key: String
     public var version: Int64

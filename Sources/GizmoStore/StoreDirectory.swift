@@ -91,13 +91,19 @@ public final class StoreDirectory: Sendable {
 
     /// After the listening connection (re)started: what changed while no
     /// notice could come is read again for every watched key, and told as
-    /// its value now (a watcher drops it if it has seen that version).
+    /// its value now, or for a list as its newest item, which a watcher
+    /// behind it gets as a gap (a watcher drops either if it has seen that
+    /// version).
     private func resync() {
         let all = stores.withLock { Array($0.values) }
         for store in all {
             for key in store.watchedKeys {
                 guard let entry = try? store.get(key) else { continue }
-                store.deliver(StoreChange(key: key, version: entry.version, kind: .set(entry.json)))
+                if case .list(_, let lastSeq) = entry.contents {
+                    store.deliver(StoreChange(key: key, version: entry.version, kind: .list(lastSeq: lastSeq)))
+                } else {
+                    store.deliver(StoreChange(key: key, version: entry.version, kind: .set(entry.json)))
+                }
             }
         }
     }

@@ -43,6 +43,11 @@ public struct WatchMailbox: Sendable {
                 itemCount -= 1
                 missed += 1
             }
+        case .list(let lastSeq):
+            // Items after the newest one delivered or waiting were missed.
+            let seen = events.reduce(deliveredSeq) { if case .item(let seq, _) = $1 { max($0, seq) } else { $0 } }
+            guard lastSeq > seen else { return false }
+            missed += Int(lastSeq - seen)
         }
         return wasEmpty
     }

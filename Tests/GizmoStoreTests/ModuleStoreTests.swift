@@ -141,6 +141,28 @@ struct ModuleStoreTests {
         #expect(missed == 2)
         #expect(events == [.item(seq: 3, json: "3"), .item(seq: 4, json: "4"), .item(seq: 5, json: "5")])
     }
+
+    /// A replica that lost the database's notices learns a list's newest
+    /// item: a watcher behind it is told of a gap of the items it missed,
+    /// one that has them all of nothing.
+    @Test func aListReadAgainAfterLostNoticesIsAGapForAWatcherBehindIt() {
+        var behind = WatchMailbox(version: 2, lastSeq: 2)
+        _ = behind.offer(StoreChange(key: "l", version: 3, kind: .append(seq: 3, item: "3", keep: 10)))
+        let behindWasEmpty = behind.offer(StoreChange(key: "l", version: 7, kind: .list(lastSeq: 7)))
+        #expect(!behindWasEmpty)
+        let (events, missed) = behind.take()
+        #expect(missed == 4)
+        #expect(events == [.item(seq: 3, json: "3")])
+
+        var upToDate = WatchMailbox(version: 5, lastSeq: 5)
+        let scheduled = upToDate.offer(StoreChange(key: "l", version: 6, kind: .list(lastSeq: 5)))
+        #expect(!scheduled)
+        #expect(upToDate.isEmpty)
+        var empty = WatchMailbox(version: 1, lastSeq: 1)
+        let emptyWasEmpty = empty.offer(StoreChange(key: "l", version: 4, kind: .list(lastSeq: 4)))
+        #expect(emptyWasEmpty)
+        #expect(empty.take().missed == 3)
+    }
 }
 
 /// What only a database shared by replicas does: one replica's watcher is
