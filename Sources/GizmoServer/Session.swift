@@ -101,24 +101,28 @@ public final class Session: Sendable {
     /// the browser and back meanwhile. When the script does not compile or
     /// its main code fails, `failed` is told before the session is discarded.
     func launch(failed: @escaping @Sendable (_ kind: LaunchFailure.Kind, _ error: String) -> Void) {
-        let task = Task(executorPreference: executor) { [self] in
-            do throws(ScriptError) {
-                let result = try await vm.boot()
-                perform(lifecycle.withLock { $0.started() })
-                if let error = result.error {
-                    failed(.failedToStart, error)
-                    return discard()
+        // Made under the lock its end takes, so the finished task is never
+        // kept (an idle session holds no task).
+        launching.withLock { launching in
+            launching = Task(executorPreference: executor) { [self] in
+                defer { self.launching.withLock { $0 = nil } }
+                do throws(ScriptError) {
+                    let result = try await vm.boot()
+                    perform(lifecycle.withLock { $0.started() })
+                    if let error = result.error {
+                        failed(.failedToStart, error)
+                        return discard()
+                    }
+                    await vm.prepareSnapshot()
+                } catch {
+                    failed(.cannotStart, error.message)
+                    discard()
                 }
-                await vm.prepareSnapshot()
-            } catch {
-                failed(.cannotStart, error.message)
-                discard()
             }
         }
-        launching.withLock { $0 = task }
     }
 
-    /// Waits for the entry's launch to end, if the session had one.
+    /// Waits for the entry's launch to end, if one runs.
     func launched() async {
         await launching.withLock { $0 }?.value
     }
