@@ -198,17 +198,27 @@ public final class StoreDatabase: Sendable {
     /// again what its watchers watch.
     private func listen() async {
         var pause = Duration.milliseconds(100)
+        var number = 0
         while !Task.isCancelled {
             let started = ContinuousClock.now
+            number += 1
             do {
-                try await client.withConnection { connection in
+                // A connection of its own, not the pool's: the pool's warm
+                // one stays free for the first calls while others open.
+                let connection = try await PostgresConnection.connect(
+                    on: group.next(), configuration: try address.connection(), id: number, logger: logger)
+                do {
                     try await connection.listen(on: PostgresSchema.channel) { stream in
                         self.listening.signal()
                         if let receiver = self.receiver.withLock({ $0 }) { self.notices.async(execute: receiver.listening) }
                         self.logger.debug("listening for the store's changes")
                         for try await notification in stream { self.handle(notification.payload) }
                     }
+                } catch {
+                    try? await connection.close()
+                    throw error
                 }
+                try? await connection.close()
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("the store's notifications stopped (\(String(reflecting: error))); listening again")
@@ -266,6 +276,11 @@ struct StoreURL {
                                                          database: database, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 16
+        // One kept open (the one the schema was made on): the first calls
+        // after a start, and after a quiet minute, need not wait for a new
+        // connection (a busy machine's or database's handshake can take
+        // longer than a call's deadline); calls queue for it meanwhile.
+        configuration.options.minimumConnections = 1
         return configuration
     }
 

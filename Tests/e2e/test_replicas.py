@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -406,3 +407,81 @@ def test_writes_during_a_database_restart_fail_clearly_and_nothing_acknowledged_
     finally:
         writer.close()
         watcher.close()
+
+
+class SlowToConnect:
+    """A TCP proxy on loopback to PostgreSQL that, once `slow` is set,
+    holds every new connection `delay` seconds before it reaches the
+    database: a server's handshakes on a busy machine, or a database slow to
+    fork its backends."""
+
+    def __init__(self, url: str, delay: float) -> None:
+        parts = urlsplit(url)
+        self.upstream = (parts.hostname, parts.port)
+        self.delay = delay
+        self.slow = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.port}", f":{self.listener.getsockname()[1]}")))
+        self.accepted = 0
+        self.closing = threading.Event()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while not self.closing.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self.relay, args=(client, self.slow.is_set()), daemon=True).start()
+
+    def relay(self, client: socket.socket, slow: bool) -> None:
+        if slow and self.closing.wait(self.delay):
+            client.close()
+            return
+        upstream = socket.create_connection(self.upstream)
+
+        def pump(source: socket.socket, sink: socket.socket) -> None:
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for end in (source, sink):
+                    try:
+                        end.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
+
+    def close(self) -> None:
+        self.closing.set()
+        self.listener.close()
+
+
+def test_the_first_store_calls_after_a_start_do_not_wait_for_new_connections(serve, store_url, tmp_path):
+    """A server's first store calls find a connection its start left open:
+    once it serves, every new connection takes 5 s to reach the database,
+    more than a call's 2 s, and pages that read the store as they start
+    still show at once."""
+    module = tmp_path / "first"
+    module.mkdir()
+    (module / "reads.lua").write_text(
+        'local gz = require("gizmo")\n'
+        'local seen = {}\n'
+        'for i = 1, 5 do seen[#seen + 1] = tostring(gz.store.get("k" .. i)) end\n'
+        'gz.Text("read " .. table.concat(seen, ",")):show()\n')
+    proxy = SlowToConnect(store_url, delay=5)
+    try:
+        server = serve(tmp_path, extra_args=("--store", proxy.url))
+        proxy.slow.set()
+        pages = [PageClient.open(server.url, "first", "reads", name=f"page {i}") for i in range(3)]
+        for page in pages:
+            page.wait_text("read nil,nil,nil,nil,nil", timeout=LONG)
+            assert not [c.message for c in page.commands if c.is_error], page.commands
+            page.close()
+    finally:
+        proxy.close()
