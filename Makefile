@@ -26,7 +26,10 @@
 #                     `make test` or `make bench`: it takes GiBs and minutes
 #   make bench-h5gizmos  the throwaway venv of that side by side: H5Gizmos from
 #                     PyPI and the bench's gizmos (Sources/gizmobench/h5gizmos)
-#   make container-test  build the image with podman and test it from the host's Chromium
+#   make container-test  build the image with podman and test it from the host's Chromium,
+#                     and play docs/deploy.md's Kubernetes example with `podman kube play`
+#   make container-postgres  the PostgreSQL 15 image that example's test plays
+#                     (deploy/postgres/, Debian's package; built once)
 #
 # `deps` and `test-deps` install Debian packages only when `dpkg -s` says
 # they are missing, so they cost a few milliseconds on a ready machine.
@@ -101,7 +104,7 @@ fi
 endef
 
 .PHONY: deps test-deps test-apt build serve run install uninstall test test-suites unit unit-suites e2e gizmo-tests bench bench-apt bench-h5gizmos profile scale poem-audio clean \
-        container-deps container-base release container-image container-test \
+        container-deps container-base release container-image container-postgres container-test \
         fuzz fuzz-smoke fuzz-build fuzz-deps
 
 deps:
@@ -390,9 +393,28 @@ container-image: container-base release
 	  --target prebuilt --build-arg RUNTIME_BASE=$(CONTAINER_BASE) \
 	  --tag $(CONTAINER_IMAGE) .
 
-container-test: container-image test-deps
-	GIZMOLUA_CONTAINER_IMAGE=$(CONTAINER_IMAGE) \
-	  $(VENV)/bin/python -m pytest -q -m container $(PYTEST_ARGS) $(E2E_DIR)/test_container.py $(E2E_DIR)/test_tutorial.py
+# PostgreSQL 15 from Debian's own package with the environment of the official
+# image (POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD, PGDATA), standing in for
+# docker.io/library/postgres:15 in docs/deploy.md's Kubernetes example. Built
+# on CONTAINER_BASE with apt (the build reaches Debian's mirror), once: its
+# label holds a hash of deploy/postgres/ and of the base, and a change to
+# either builds it again.
+CONTAINER_POSTGRES ?= localhost/gizmolua-postgres:15
+container-postgres: container-base
+	@recipe="$$(cat deploy/postgres/Containerfile deploy/postgres/entrypoint.sh \
+	  <($(PODMAN) image inspect --format '{{.Id}}' $(CONTAINER_BASE)) | sha256sum | cut -c1-16)"; \
+	if [ "$$($(PODMAN) image inspect --format '{{index .Labels "gizmolua.recipe"}}' $(CONTAINER_POSTGRES) 2>/dev/null)" \
+	     = "$$recipe" ]; then \
+	  echo "$(CONTAINER_POSTGRES) exists"; \
+	else \
+	  $(PODMAN) build $(PODMAN_LIMITS) --build-arg BASE=$(CONTAINER_BASE) --label gizmolua.recipe=$$recipe \
+	    --tag $(CONTAINER_POSTGRES) deploy/postgres; \
+	fi
+
+container-test: container-image container-postgres test-deps
+	GIZMOLUA_CONTAINER_IMAGE=$(CONTAINER_IMAGE) GIZMOLUA_POSTGRES_IMAGE=$(CONTAINER_POSTGRES) \
+	  $(VENV)/bin/python -m pytest -q -m container $(PYTEST_ARGS) $(E2E_DIR)/test_container.py $(E2E_DIR)/test_tutorial.py \
+	  $(E2E_DIR)/test_kube.py
 
 clean:
 	rm -rf .build $(CONTAINER_WORK) $(VENV) $(E2E_DIR)/__pycache__ .pytest_cache
