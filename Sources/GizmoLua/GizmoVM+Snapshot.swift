@@ -29,6 +29,16 @@ extension GizmoVM {
         preparedSnapshot.withLock { $0 = snapshot }
     }
 
+    /// ``boot(kept:)``, then, when the main code went well,
+    /// ``prepareSnapshot()``, in one job on the queue: no turn (a timer the
+    /// main code set, which may spin for seconds) comes in between, and a
+    /// child page waiting for the boot does not wait for that turn.
+    public func bootPreparingSnapshot() throws(ScriptError) -> BootResult {
+        let result = try boot()
+        if result.error == nil { prepareSnapshot() }
+        return result
+    }
+
     /// The snapshot ``prepareSnapshot()`` made, once, if no turn has run
     /// since; `mark` as for ``renderSnapshot(mark:)``, run under the same
     /// lock a turn takes to drop it, so no turn's frame comes in between.

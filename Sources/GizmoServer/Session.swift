@@ -82,14 +82,9 @@ public final class Session: Sendable {
 
     /// Runs the script's main chunk. Throws when the script does not compile.
     func start() async throws(ScriptError) -> GizmoVM.BootResult {
-        let result = try await vm.boot()
+        // With the child page's first paint, made before the page asks for it.
+        let result = try await vm.bootPreparingSnapshot()
         perform(lifecycle.withLock { $0.started() })
-        // The child page's first paint, made on the session's queue before
-        // the page asks for it.
-        if result.error == nil {
-            let vm = self.vm
-            Task(executorPreference: executor) { await vm.prepareSnapshot() }
-        }
         return result
     }
 
@@ -107,13 +102,12 @@ public final class Session: Sendable {
             launching = Task(executorPreference: executor) { [self] in
                 defer { self.launching.withLock { $0 = nil } }
                 do throws(ScriptError) {
-                    let result = try await vm.boot()
+                    let result = try await vm.bootPreparingSnapshot()
                     perform(lifecycle.withLock { $0.started() })
                     if let error = result.error {
                         failed(.failedToStart, error)
                         return discard()
                     }
-                    await vm.prepareSnapshot()
                 } catch {
                     failed(.cannotStart, error.message)
                     discard()
@@ -159,11 +153,14 @@ public final class Session: Sendable {
 
     /// What the session shows now, for its child page's first paint; nil
     /// when it cannot be had (the session ended, a reload is moving it to a
-    /// new run, a turn has commands waiting): the page then renders over its socket.
+    /// new run, a turn has commands waiting, or a turn is running, which
+    /// may run for seconds and is not waited for): the page then renders
+    /// over its socket.
     func firstPaint() async -> RenderSnapshot? {
         guard lifecycle.withLock({ !$0.isEnded }) else { return nil }
         let outbox = self.outbox, vm = self.vm
         if let prepared = vm.takePreparedSnapshot(mark: { outbox.expectPage(generation: $0) }) { return prepared }
+        guard vm.turnStart == nil else { return nil }
         return await vm.renderSnapshot { outbox.expectPage(generation: $0) }
     }
 

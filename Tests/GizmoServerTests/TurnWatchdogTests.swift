@@ -18,9 +18,15 @@ struct TurnWatchdogTests {
     final class Stick: Sendable {
         let armed = Atomic<Bool>(false)
         let release = DispatchSemaphore(value: 0)
+        /// The kind of turn that sticks: a page's message, or a timer.
+        let kind: String
+
+        init(kind: String = "frame") {
+            self.kind = kind
+        }
 
         func beforeTurn(_ kind: String) {
-            if kind == "frame" && armed.load(ordering: .sequentiallyConsistent) { release.wait() }
+            if kind == self.kind && armed.load(ordering: .sequentiallyConsistent) { release.wait() }
         }
     }
 
@@ -35,6 +41,34 @@ struct TurnWatchdogTests {
         var configuration = SessionRegistry.Configuration(limits: SessionLimits(cpuSeconds: cpuSeconds), grace: 5, firstPageTimeout: nil)
         configuration.beforeTurn = { stick.beforeTurn($0) }
         return SessionRegistry(configuration: configuration, logger: logger)
+    }
+
+    /// A child page asked for while a turn of its session runs (a timer
+    /// that may spin for seconds) is served at once, without its first
+    /// paint (the page renders over its socket), not once the turn ends.
+    @Test func aChildPageDoesNotWaitForARunningTurn() async throws {
+        let stick = Stick(kind: "timer")
+        let registry = registry(cpuSeconds: 30, stick: stick)
+        defer { stick.release.signal() }
+        let folder = TemporaryFolder()
+        let file = folder.write("mod/ticks.lua", "local gz = require('gizmo')\ngz.Text('here'):show()\ngz.after(0.05, function() end)\n")
+        stick.armed.store(true, ordering: .sequentiallyConsistent)
+        let (session, _) = try await registry.start(try Script(contentsOf: file.path))
+        for _ in 0..<3000 where session.vm.turnStart == nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(session.vm.turnStart != nil, "the timer's turn runs")
+        let app = GizmoApplication.build(registry: registry, host: "127.0.0.1", port: 0, logger: logger)
+        // A page that waited for the turn gets it only once this lets it go.
+        let letGo = Task {
+            try await Task.sleep(for: .seconds(20))
+            stick.release.signal()
+        }
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/gizmo/http/\(session.id)/index.html", method: .get) { String(buffer: $0.body) }
+            #expect(page.contains(#"id="gz-root""#))
+            #expect(!page.contains(#"id="gz-first""#))
+        }
+        #expect(session.vm.turnStart != nil, "the turn was still running")
+        letGo.cancel()
     }
 
     @Test func aStuckSessionIsEndedAndCountsUntilItsTurnReturns() async throws {
