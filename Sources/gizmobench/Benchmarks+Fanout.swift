@@ -66,28 +66,20 @@ extension Benchmarks {
         var pages: [NumberPage.Connection] = []
         do {
             pages = try await openWatchers(count: count, port: server.port, entry: entry)
-            let driverID = try await entry.launch(module: BenchFolder.module, script: BenchFolder.storeDriver)
-            let driver = try await NumberPage.open(port: server.port, session: driverID, prefix: "set ")
+            let (driver, callback) = try await openDriver(port: server.port, entry: entry)
             pages.append(driver)
-            let callback = try PageClient.clickCallback(inRender: driver.render)
-            try await Task.sleep(for: .seconds(1))
 
             let total = settings.fanoutWarmup + settings.fanoutChanges
-            var sent: [ContinuousClock.Instant] = []
-            sent.reserveCapacity(total)
             let pid = server.process.processIdentifier
             var cpu = (server: 0.0, bench: 0.0)
             let threadsBefore = try ProcFS.threads(pid)
             var threadsMost = threadsBefore
             var windowStart = clock.now
-            let first = clock.now + pause
-            for index in 0..<total {
-                try await Task.sleep(until: first + pause * index, clock: .continuous)
+            let (sent, first) = try await drive(driver, callback: callback, total: total, pause: pause) { index in
                 if index == settings.fanoutWarmup {
                     windowStart = clock.now
                     cpu = (try ProcFS.cpuSeconds(pid), try ProcFS.cpuSeconds(getpid()))
                 }
-                sent.append(try await driver.click(callback, number: index + 1))
                 threadsMost = max(threadsMost, (try? ProcFS.threads(pid)) ?? 0)
             }
             try await Task.sleep(until: first + pause * total, clock: .continuous)
@@ -116,6 +108,35 @@ extension Benchmarks {
             try? await entry.shutdown()
             throw error
         }
+    }
+
+    /// The driver's session on the server at `port`: its page open and its
+    /// click callback found; then a second, for the watchers to settle.
+    func openDriver(port: Int, entry: EntryClient) async throws -> (page: NumberPage.Connection, callback: Int) {
+        let id = try await entry.launch(module: BenchFolder.module, script: BenchFolder.storeDriver)
+        let driver = try await NumberPage.open(port: port, session: id, prefix: "set ")
+        let callback = try PageClient.clickCallback(inRender: driver.render)
+        try await Task.sleep(for: .seconds(1))
+        return (driver, callback)
+    }
+
+    /// Clicks `driver` every `pause`, `total` times, each click setting the
+    /// key to its number: an open loop (a click waits for nothing but its
+    /// time). `atClick` runs at each click's time, just before it (with its
+    /// index), to read what the row samples. Answers when each click was
+    /// sent, and when the first was due.
+    func drive(_ driver: NumberPage.Connection, callback: Int, total: Int, pause: Duration,
+               atClick: (Int) throws -> Void = { _ in }) async throws
+        -> (sent: [ContinuousClock.Instant], first: ContinuousClock.Instant) {
+        var sent: [ContinuousClock.Instant] = []
+        sent.reserveCapacity(total)
+        let first = clock.now + pause
+        for index in 0..<total {
+            try await Task.sleep(until: first + pause * index, clock: .continuous)
+            try atClick(index)
+            sent.append(try await driver.click(callback, number: index + 1))
+        }
+        return (sent, first)
     }
 
     /// `count` watching sessions, launched and rendered `idleSetupParallel`

@@ -42,19 +42,9 @@ extension Benchmarks {
             // The database outlives a run: the key starts from nothing again.
             try await entryA.post("http://127.0.0.1:\(a.port)/push/\(BenchFolder.module)/\(BenchFolder.storeKey)", json: "null")
             pages = try await openWatchers(count: watchers, port: b.port, entry: entryB)
-            let driverID = try await entryA.launch(module: BenchFolder.module, script: BenchFolder.storeDriver)
-            let driver = try await NumberPage.open(port: a.port, session: driverID, prefix: "set ")
-            let callback = try PageClient.clickCallback(inRender: driver.render)
-            try await Task.sleep(for: .seconds(1))
-
+            let (driver, callback) = try await openDriver(port: a.port, entry: entryA)
             let total = settings.fanoutWarmup + settings.fanoutChanges
-            var sent: [ContinuousClock.Instant] = []
-            sent.reserveCapacity(total)
-            let first = clock.now + pause
-            for index in 0..<total {
-                try await Task.sleep(until: first + pause * index, clock: .continuous)
-                sent.append(try await driver.click(callback, number: index + 1))
-            }
+            let (sent, _) = try await drive(driver, callback: callback, total: total, pause: pause)
             let (missing, _) = try await settle(pages, on: total, within: .seconds(30))
             let measured = Array(zip(1...total, sent).dropFirst(settings.fanoutWarmup))
             let (delays, coalesced, _) = try await Self.deliveries(of: measured, to: pages)
