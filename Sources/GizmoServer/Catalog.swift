@@ -22,6 +22,18 @@ public final class Catalog: Sendable {
     public struct Root: Sendable, Equatable {
         public var given: String
         public var url: URL
+
+        /// How a folder `child` of this root is named in notes and paths.
+        func display(_ child: String) -> String {
+            given == "/" ? "/\(child)" : "\(given)/\(child)"
+        }
+
+        /// Whether the folder `child` of this root is a link back to the
+        /// root itself (`ln -s . again`): its scripts are the root's.
+        func isLinkToItself(_ child: String) -> Bool {
+            guard let id = FolderID(url.path) else { return false }
+            return FolderID(url.appendingPathComponent(child).path) == id
+        }
     }
 
     /// What one scan found.
@@ -83,11 +95,9 @@ public final class Catalog: Sendable {
             if let module = readModule(at: root.url, displayFolder: root.given, notes: &notes) {
                 found.append(module)
             }
-            let rootID = FolderID(root.url.path)
             for child in subfolders(of: root.url) {
-                let display = root.given == "/" ? "/\(child)" : "\(root.given)/\(child)"
-                // A link back to the folder itself (`ln -s . again`): its scripts are already a module.
-                if let rootID, FolderID(root.url.appendingPathComponent(child).path) == rootID {
+                let display = root.display(child)
+                if root.isLinkToItself(child) {
                     notes.append("gizmolua: \(display): skipped; it is a link to \(root.given) itself")
                     continue
                 }
@@ -122,9 +132,8 @@ public final class Catalog: Sendable {
             guard FileManager.default.fileExists(atPath: child.path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 continue
             }
-            // A link back to the root itself (`ln -s . again`) is no module of its own.
-            guard let rootID = FolderID(root.url.path), FolderID(child.path) != rootID else { return nil }
-            candidates.append((child, root.given == "/" ? "/\(module)" : "\(root.given)/\(module)"))
+            guard !root.isLinkToItself(module) else { return nil }
+            candidates.append((child, root.display(module)))
         }
         guard candidates.count == 1, let (folder, display) = candidates.first else { return nil }
         let file = folder.appendingPathComponent(fileName)

@@ -46,7 +46,7 @@ public struct EntryPoints: Sendable {
         // that way scans the folders, which also says why.
         if let moduleName = query.module, let scriptName = query.script,
            let script = catalog.script(scriptName, inModule: moduleName) {
-            return await launch(script, module: moduleName, query: query)
+            return launch(script, module: moduleName, query: query)
         }
         let listing: Catalog.Listing
         do {
@@ -73,7 +73,7 @@ public struct EntryPoints: Sendable {
                                       message: "The module \(module.name) has no script named \(scriptName).",
                                       more: EntryPages.scriptLinks(module, query: query))
         }
-        return await launch(script, module: module.name, query: query)
+        return launch(script, module: module.name, query: query)
     }
 
     /// Starts a session of `script` and redirects to its child page (303,
@@ -81,7 +81,7 @@ public struct EntryPoints: Sendable {
     /// once: the script's main code runs while the redirect travels, and a
     /// script that fails there shows its error on the child page (a 500,
     /// ``LaunchFailure``). One that does not compile shows it here.
-    private func launch(_ script: CatalogScript, module: String, query: EntryQuery) async -> Response {
+    private func launch(_ script: CatalogScript, module: String, query: EntryQuery) -> Response {
         let moduleLink = query.link(module: module)
         let back = "<p><a href=\"\(HTMLText.escape(moduleLink))\">Back to \(HTMLText.escape(module))</a></p>"
         if let error = script.syntaxError {

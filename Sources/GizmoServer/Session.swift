@@ -102,8 +102,7 @@ public final class Session: Sendable {
             launching = Task(executorPreference: executor) { [self] in
                 defer { self.launching.withLock { $0 = nil } }
                 do throws(ScriptError) {
-                    let result = try await vm.bootPreparingSnapshot()
-                    perform(lifecycle.withLock { $0.started() })
+                    let result = try await start()
                     if let error = result.error {
                         failed(.failedToStart, error)
                         return discard()
