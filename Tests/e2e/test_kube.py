@@ -75,11 +75,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from gizmo_support import REPO, wait
+from test_container import PODMAN
 from test_todo import column, type_item, wait_columns
 
 pytestmark = pytest.mark.container
@@ -89,7 +91,6 @@ POSTGRES_IMAGE = os.environ.get("GIZMOLUA_POSTGRES_IMAGE", "localhost/gizmolua-p
 DOC = REPO / "docs" / "deploy.md"
 SECTION = "## Kubernetes: a Deployment, a Service and an Ingress"
 IMAGES = {"registry.example.org/my-gizmos:1.0": GIZMOLUA_IMAGE, "docker.io/library/postgres:15": POSTGRES_IMAGE}
-PODMAN = ["podman", "--runtime", "runc"]
 APP, DB = "gizmolua", "gizmolua-db"  # the documented Deployment and StatefulSet
 LONG = 120  # seconds for anything involving pods starting; the machine is shared and loaded
 DB_DOWN_REASON = re.compile(r"^gizmolua: the store database at postgres://gizmo:\*{4}@gizmolua-db:5432/gizmo "
@@ -111,8 +112,6 @@ def documented_manifests() -> list[dict]:
     """Every YAML document of the section's ```yaml blocks, images replaced."""
     blocks = re.findall(r"```yaml\n(.*?)```", documented_section(), re.S)
     assert blocks, f"no ```yaml block under {SECTION!r} in {DOC}"
-    import yaml  # only the container tests need PyYAML
-
     text = "---\n".join(blocks)
     for documented, local in IMAGES.items():
         assert documented in text, f"the image {documented} is no longer in {DOC}: update IMAGES"
@@ -246,8 +245,6 @@ class Kube:
         for replica in range(workload.replicas):
             assert self.podman("pod", "exists", workload.pod_name(replica), check=False).returncode != 0, (
                 f"a pod {workload.pod_name(replica)} exists already (another run of this test?)")
-        import yaml
-
         path = self.folder / f"{workload.name}.yaml"
         path.write_text(yaml.safe_dump_all(workload.documents(), sort_keys=False))
         self.played.append((path, workload))
